@@ -1,0 +1,30 @@
+export type {
+  DeadLetter,
+  DeadLetterInfo,
+  DeadLetterSelector,
+  Delivery,
+  ErrorInfo,
+  OutgoingMessage,
+  QueueDepth,
+  Transport,
+  TransportConsumeOptions,
+  TransportSubscription,
+} from "./port.ts";
+export type { Envelope } from "./envelope.ts";
+export { createEnvelope } from "./envelope.ts";
+export type { BackoffPolicy } from "./backoff.ts";
+export { backoffDelay } from "./backoff.ts";
+export type { MessageSchema, MessageValidator } from "./validator.ts";
+export { createMessageValidator, loadMessageSchemas } from "./validator.ts";
+export type {
+  Bus,
+  BusDeps,
+  BusObserver,
+  ConsumeOptions,
+  Consumer,
+  DeadLetters,
+  MessageContext,
+  MessageHandler,
+  MessageOutcome,
+} from "./bus.ts";
+export { DEFAULT_CONSUME, MESSAGE_OUTCOMES, createBus } from "./bus.ts";

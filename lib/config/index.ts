@@ -1,0 +1,4 @@
+export type { EnvReader } from "./reader.ts";
+export { ConfigError, envReader } from "./reader.ts";
+export type { BusKind, PlatformConfig } from "./platform.ts";
+export { BUS_KINDS, readPlatformConfig } from "./platform.ts";

@@ -1,0 +1,77 @@
+import { resolve } from "node:path";
+import { LOG_LEVELS } from "../log/index.ts";
+import type { EnvReader } from "./reader.ts";
+
+/** Which broker carries the queues: chosen by which connection variable is set. */
+export const BUS_KINDS = ["postgres", "amqp", "service-bus"] as const;
+export type BusKind = (typeof BUS_KINDS)[number];
+
+/** Configuration every process shares: where the database, broker and blobs are. */
+export interface PlatformConfig {
+  readonly dataDir: string;
+  /** Absent: start an embedded PostgreSQL under `dataDir`. */
+  readonly databaseUrl: string | undefined;
+  readonly embeddedPostgresPort: number;
+  readonly bus:
+    | { readonly kind: "postgres" }
+    | { readonly kind: "amqp"; readonly url: string }
+    | { readonly kind: "service-bus"; readonly connectionString: string };
+  /** Prepended to queue names, so environments sharing a broker never share queues. */
+  readonly queuePrefix: string;
+  /** Absent: start Azurite under `dataDir`. */
+  readonly storageConnectionString: string | undefined;
+  readonly azuritePort: number;
+  readonly blobContainerPrefix: string;
+  /** Absent: generated once and kept in `dataDir`. */
+  readonly jwtSecret: string | undefined;
+  readonly logLevel: (typeof LOG_LEVELS)[number];
+  readonly worker: {
+    readonly concurrency: number;
+    readonly maxAttempts: number;
+    readonly retryBaseMs: number;
+    readonly retryMaxMs: number;
+  };
+  readonly shutdownTimeoutMs: number;
+}
+
+/** Reads the shared variables; each service's `config.ts` adds its own beside them. */
+export function readPlatformConfig(env: EnvReader, cwd: string = process.cwd()): PlatformConfig {
+  const amqpUrl = env.optionalUrl("AMQP_URL", ["amqp", "amqps"]);
+  const serviceBus = env.optionalString("SERVICEBUS_CONNECTION_STRING");
+  if (serviceBus !== undefined && !/^Endpoint=sb:\/\/[^;]+;/i.test(serviceBus)) {
+    env.problem("SERVICEBUS_CONNECTION_STRING", "expected Endpoint=sb://...;SharedAccessKeyName=...;SharedAccessKey=...");
+  }
+  if (amqpUrl !== undefined && serviceBus !== undefined) {
+    env.problem("AMQP_URL", "set either AMQP_URL or SERVICEBUS_CONNECTION_STRING, not both");
+  }
+  const jwtSecret = env.optionalString("JWT_SECRET");
+  if (jwtSecret !== undefined && jwtSecret.length < 32) {
+    env.problem("JWT_SECRET", "must be at least 32 characters");
+  }
+  const retryBaseMs = env.integer("RETRY_BASE_MS", 1000, { min: 1, max: 3_600_000 });
+  const retryMaxMs = env.integer("RETRY_MAX_MS", 60_000, { min: 1, max: 86_400_000 });
+  if (retryMaxMs < retryBaseMs) env.problem("RETRY_MAX_MS", "must not be below RETRY_BASE_MS");
+  return {
+    dataDir: resolve(cwd, env.string("DATA_DIR", ".data")),
+    databaseUrl: env.optionalUrl("DATABASE_URL", ["postgres", "postgresql"]),
+    embeddedPostgresPort: env.integer("EMBEDDED_PG_PORT", 54329, { min: 1, max: 65535 }),
+    bus: amqpUrl
+      ? { kind: "amqp", url: amqpUrl }
+      : serviceBus
+        ? { kind: "service-bus", connectionString: serviceBus }
+        : { kind: "postgres" },
+    queuePrefix: env.string("QUEUE_PREFIX", ""),
+    storageConnectionString: env.optionalString("AZURE_STORAGE_CONNECTION_STRING"),
+    azuritePort: env.integer("AZURITE_PORT", 10000, { min: 1, max: 65535 }),
+    blobContainerPrefix: env.string("BLOB_CONTAINER_PREFIX", ""),
+    jwtSecret,
+    logLevel: env.oneOf("LOG_LEVEL", LOG_LEVELS, "info"),
+    worker: {
+      concurrency: env.integer("WORKER_CONCURRENCY", 4, { min: 1, max: 256 }),
+      maxAttempts: env.integer("MAX_ATTEMPTS", 5, { min: 1, max: 100 }),
+      retryBaseMs,
+      retryMaxMs,
+    },
+    shutdownTimeoutMs: env.integer("SHUTDOWN_TIMEOUT_MS", 30_000, { min: 0, max: 600_000 }),
+  };
+}
