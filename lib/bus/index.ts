@@ -28,3 +28,15 @@ export type {
   MessageOutcome,
 } from "./bus.ts";
 export { DEFAULT_CONSUME, MESSAGE_OUTCOMES, createBus } from "./bus.ts";
+export type { PostgresTransportOptions } from "./postgres.ts";
+export { createPostgresTransport } from "./postgres.ts";
+export type {
+  ServiceBusAdminSurface,
+  ServiceBusClientSurface,
+  ServiceBusQueueDefaults,
+  ServiceBusReceiverSurface,
+  ServiceBusSenderSurface,
+  ServiceBusTransportOptions,
+} from "./service-bus.ts";
+export { createServiceBusTransport } from "./service-bus.ts";
+export { type AmqpTransportOptions, createAmqpTransport } from "./amqp.ts";

@@ -47,10 +47,12 @@ export function createMessageValidator(
   schemas: readonly MessageSchema[],
 ): MessageValidator {
   const ajv = addFormats(new Ajv2020({ allErrors: true, strict: true }));
-  const envelope = ajv.compile(envelopeSchema);
+  const envelope = ajv.compile<Envelope>(envelopeSchema);
   const payloads = new Map<string, ValidateFunction>();
   for (const entry of schemas) {
-    const { $id: _id, ...schema } = entry.schema;
+    // Compiled by type and version, not by $id, so two files may share an $id pattern.
+    const schema: Record<string, unknown> = { ...entry.schema };
+    delete schema.$id;
     payloads.set(key(entry.type, entry.version), ajv.compile(schema));
   }
   return {
@@ -59,7 +61,7 @@ export function createMessageValidator(
       if (!envelope(value)) {
         throw invalid("envelope", envelope.errors);
       }
-      const message = value as unknown as Envelope;
+      const message: Envelope = value;
       const payload = payloads.get(key(message.type, message.version));
       if (!payload) {
         throw new AppError("MESSAGE_TYPE_UNKNOWN", `no schema for message type ${message.type} v${message.version}`, {

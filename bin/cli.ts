@@ -1,0 +1,24 @@
+import { migrateCommand } from "./commands/migrate.ts";
+import { startCommand } from "./commands/start.ts";
+import { tokenCommand } from "./commands/token.ts";
+
+/** A CLI subcommand: gets its own arguments and the environment, returns the exit code. */
+export type Command = (args: string[], env: Readonly<Record<string, string | undefined>>) => Promise<number>;
+
+const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
+  start: { run: startCommand, summary: "start api|ingest|ocr|chat-relay|all   run services in this process" },
+  token: { run: tokenCommand, summary: "token --role R [--sub ID] [--brand NAME] [--expires 8h]   mint a dev JWT" },
+  migrate: { run: migrateCommand, summary: "migrate up|down|status [--to N] [--steps N]   database migrations" },
+};
+
+/** Dispatches `warranty-hub <command> ...`. */
+export async function main(argv: string[], env: Readonly<Record<string, string | undefined>>): Promise<number> {
+  const [name, ...rest] = argv;
+  const command = name === undefined ? undefined : COMMANDS[name];
+  if (!command) {
+    const usage = Object.values(COMMANDS).map((c) => `  warranty-hub ${c.summary}`);
+    process.stderr.write(`usage:\n${usage.join("\n")}\n`);
+    return name === undefined || name === "help" || name === "--help" ? 0 : 2;
+  }
+  return command.run(rest, env);
+}

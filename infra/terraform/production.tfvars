@@ -1,0 +1,2 @@
+environment = "production"
+location    = "westeurope"

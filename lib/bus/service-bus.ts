@@ -1,0 +1,461 @@
+import { ServiceBusAdministrationClient, ServiceBusClient } from "@azure/service-bus";
+import type {
+  CreateQueueOptions,
+  QueueProperties,
+  QueueRuntimeProperties,
+  ServiceBusMessage,
+  ServiceBusReceivedMessage,
+  ServiceBusReceiver,
+  ServiceBusReceiverOptions,
+  ServiceBusSender,
+} from "@azure/service-bus";
+import { AppError } from "../errors/index.ts";
+import type { Logger } from "../log/index.ts";
+import type {
+  DeadLetter,
+  DeadLetterSelector,
+  Delivery,
+  OutgoingMessage,
+  QueueDepth,
+  Transport,
+  TransportSubscription,
+} from "./port.ts";
+
+/** The part of `ServiceBusSender` the transport uses. */
+export type ServiceBusSenderSurface = Pick<ServiceBusSender, "sendMessages" | "scheduleMessages" | "close">;
+
+/** The part of `ServiceBusReceiver` the transport uses. */
+export type ServiceBusReceiverSurface = Pick<
+  ServiceBusReceiver,
+  | "subscribe"
+  | "receiveMessages"
+  | "peekMessages"
+  | "completeMessage"
+  | "abandonMessage"
+  | "deadLetterMessage"
+  | "renewMessageLock"
+  | "close"
+>;
+
+/** The part of `ServiceBusClient` the transport uses; a real client is assignable to it. */
+export interface ServiceBusClientSurface {
+  createSender(queueName: string): ServiceBusSenderSurface;
+  createReceiver(queueName: string, options?: ServiceBusReceiverOptions): ServiceBusReceiverSurface;
+  close(): Promise<void>;
+}
+
+/**
+ * The part of `ServiceBusAdministrationClient` the transport uses. The SDK wraps results in
+ * `WithResponse<T>` (T plus the raw HTTP response); the transport reads only T.
+ */
+export interface ServiceBusAdminSurface {
+  getQueueRuntimeProperties(queueName: string): Promise<QueueRuntimeProperties>;
+  queueExists(queueName: string): Promise<boolean>;
+  createQueue(queueName: string, options?: CreateQueueOptions): Promise<QueueProperties>;
+}
+
+/** How queues are created on first use; in Azure, Terraform provisions them with the same values. */
+export interface ServiceBusQueueDefaults {
+  readonly maxDeliveryCount: number;
+  /** ISO 8601 duration, e.g. `PT30S`. */
+  readonly lockDuration: string;
+}
+
+/** Options of {@link createServiceBusTransport}: a connection string, or clients made elsewhere. */
+export type ServiceBusTransportOptions = {
+  readonly logger: Logger;
+  readonly queueDefaults?: ServiceBusQueueDefaults;
+  /** How long the SDK keeps renewing the lock of a message whose handler is still running. */
+  readonly maxLockRenewalMs?: number;
+  /** How long a dead-letter replay or purge waits for the next batch before it stops. */
+  readonly receiveWaitMs?: number;
+} & (
+  | { readonly connectionString: string }
+  | { readonly client: ServiceBusClientSurface; readonly admin: ServiceBusAdminSurface }
+);
+
+const DEFAULT_QUEUE: ServiceBusQueueDefaults = { maxDeliveryCount: 10, lockDuration: "PT30S" };
+const PAGE = 100;
+/** Service Bus rejects dead-letter reasons and descriptions longer than this. */
+const MAX_REASON_CHARS = 4096;
+
+/** Application properties the transport owns; a replay strips them so the copy starts at attempt 1. */
+const PROP = {
+  attempt: "attempt",
+  firstFailedAt: "firstFailedAt",
+  lastErrorCode: "lastErrorCode",
+  lastErrorMessage: "lastErrorMessage",
+  attempts: "attempts",
+  lastFailedAt: "lastFailedAt",
+} as const;
+const OWNED_PROPS = new Set<string>([...Object.values(PROP), "DeadLetterReason", "DeadLetterErrorDescription"]);
+
+type Properties = NonNullable<ServiceBusMessage["applicationProperties"]>;
+
+/**
+ * Azure Service Bus transport: peek-lock receive with automatic lock renewal, retries as
+ * scheduled copies carrying the attempt number, and the queue's native dead-letter subqueue.
+ * Clients connect lazily, so construction touches no network.
+ */
+export function createServiceBusTransport(options: ServiceBusTransportOptions): Transport {
+  const ctx = contextOf(options);
+  const subscriptions = new Set<TransportSubscription>();
+  const onQueue = async <T>(queue: string, run: () => Promise<T>) => {
+    await ctx.ensureQueue(queue);
+    return run();
+  };
+  return {
+    name: "service-bus",
+    send: (queue, message) =>
+      onQueue(queue, () =>
+        sdk("BUS_SEND_FAILED", "could not send to Service Bus", () => ctx.sender(queue).sendMessages(outgoing(message))),
+      ),
+    async consume(queue, onDelivery, { prefetch }) {
+      await ctx.ensureQueue(queue);
+      const subscription = subscribe(ctx, queue, onDelivery, prefetch, () => subscriptions.delete(subscription));
+      subscriptions.add(subscription);
+      return subscription;
+    },
+    depth: (queue) => onQueue(queue, () => depthOf(ctx.admin, queue)),
+    listDeadLetters: (queue, { limit }) =>
+      onQueue(queue, async () => (await peekDeadLetters(ctx, queue, limit)).map((m) => toDeadLetter(queue, m))),
+    getDeadLetter: (queue, messageId) =>
+      onQueue(queue, async () => {
+        const found = (await peekDeadLetters(ctx, queue, Infinity)).find((m) => String(m.messageId) === messageId);
+        return found && toDeadLetter(queue, found);
+      }),
+    replayDeadLetters: (queue, selector) =>
+      onQueue(queue, () =>
+        settleDeadLetters(ctx, queue, selector, async (message, receiver) => {
+          await ctx.sender(queue).sendMessages(copyOf(message, replayProperties(message)));
+          await receiver.completeMessage(message);
+        }),
+      ),
+    purgeDeadLetters: (queue, selector) =>
+      onQueue(queue, () =>
+        settleDeadLetters(ctx, queue, selector, (message, receiver) => receiver.completeMessage(message)),
+      ),
+    async ping() {
+      await sdk("BUS_UNREACHABLE", "Service Bus namespace cannot be reached", () => ctx.admin.queueExists("health-ping"));
+    },
+    async close() {
+      await Promise.all([...subscriptions].map((s) => s.close()));
+      await ctx.close();
+    },
+  };
+}
+
+interface Context {
+  readonly client: ServiceBusClientSurface;
+  readonly admin: ServiceBusAdminSurface;
+  readonly logger: Logger;
+  readonly receiveWaitMs: number;
+  readonly maxLockRenewalMs: number;
+  ensureQueue(queue: string): Promise<void>;
+  sender(queue: string): ServiceBusSenderSurface;
+  /** Closes the senders, then the client. */
+  close(): Promise<void>;
+}
+
+function contextOf(options: ServiceBusTransportOptions): Context {
+  const { client, admin } = clientsOf(options);
+  const senders = new Map<string, ServiceBusSenderSurface>();
+  const ensured = new Map<string, Promise<void>>();
+  return {
+    client,
+    admin,
+    logger: options.logger.child({ transport: "service-bus" }),
+    receiveWaitMs: options.receiveWaitMs ?? 1000,
+    maxLockRenewalMs: options.maxLockRenewalMs ?? 5 * 60_000,
+    ensureQueue(queue) {
+      let pending = ensured.get(queue);
+      if (!pending) {
+        pending = createIfMissing(admin, queue, options.queueDefaults ?? DEFAULT_QUEUE);
+        pending.catch(() => ensured.delete(queue));
+        ensured.set(queue, pending);
+      }
+      return pending;
+    },
+    sender(queue) {
+      let existing = senders.get(queue);
+      if (!existing) senders.set(queue, (existing = client.createSender(queue)));
+      return existing;
+    },
+    async close() {
+      await Promise.all([...senders.values()].map((s) => s.close()));
+      senders.clear();
+      await client.close();
+    },
+  };
+}
+
+function subscribe(
+  ctx: Context,
+  queue: string,
+  onDelivery: (delivery: Delivery) => Promise<void>,
+  prefetch: number,
+  onClosed: () => boolean,
+): TransportSubscription {
+  const receiver = ctx.client.createReceiver(queue, {
+    receiveMode: "peekLock",
+    maxAutoLockRenewalDurationInMs: ctx.maxLockRenewalMs,
+    skipParsingBodyAsJson: true,
+  });
+  const inFlight = new Set<Promise<void>>();
+  const handle = async (message: ServiceBusReceivedMessage) => {
+    try {
+      await onDelivery(toDelivery(message, receiver, () => ctx.sender(queue)));
+    } catch (error) {
+      // The lock runs out and Service Bus redelivers; nothing is lost.
+      ctx.logger.error({ queue, messageId: message.messageId, err: errorText(error) }, "delivery not settled");
+    }
+  };
+  const running = receiver.subscribe(
+    {
+      async processMessage(message) {
+        const work = handle(message);
+        inFlight.add(work);
+        await work.finally(() => inFlight.delete(work));
+      },
+      processError(args) {
+        ctx.logger.warn({ queue, source: args.errorSource, err: args.error.message }, "service bus receive error");
+        return Promise.resolve();
+      },
+    },
+    { maxConcurrentCalls: prefetch, autoCompleteMessages: false },
+  );
+  return {
+    async close() {
+      if (!onClosed()) return;
+      // Stopping only suspends the link, so deliveries in flight can still settle before it closes.
+      await running.close();
+      await Promise.allSettled([...inFlight]);
+      await receiver.close();
+    },
+  };
+}
+
+async function depthOf(admin: ServiceBusAdminSurface, queue: string): Promise<QueueDepth> {
+  const props = await sdk("BUS_DEPTH_FAILED", "could not read queue depth", () => admin.getQueueRuntimeProperties(queue));
+  return { ready: props.activeMessageCount + props.scheduledMessageCount, deadLettered: props.deadLetterMessageCount };
+}
+
+function clientsOf(options: ServiceBusTransportOptions): { client: ServiceBusClientSurface; admin: ServiceBusAdminSurface } {
+  if ("connectionString" in options) {
+    return {
+      client: new ServiceBusClient(options.connectionString),
+      admin: new ServiceBusAdministrationClient(options.connectionString),
+    };
+  }
+  return { client: options.client, admin: options.admin };
+}
+
+async function createIfMissing(admin: ServiceBusAdminSurface, queue: string, defaults: ServiceBusQueueDefaults) {
+  await sdk("BUS_QUEUE_SETUP_FAILED", `could not create queue ${queue}`, async () => {
+    if (await admin.queueExists(queue)) return;
+    try {
+      await admin.createQueue(queue, { ...defaults });
+    } catch (error) {
+      // Another process created it between our check and our create.
+      if ((error as { code?: unknown }).code !== "MessageEntityAlreadyExistsError") throw error;
+    }
+  });
+}
+
+function toDelivery(
+  message: ServiceBusReceivedMessage,
+  receiver: ServiceBusReceiverSurface,
+  sender: () => ServiceBusSenderSurface,
+): Delivery {
+  const attempt = attemptOf(message);
+  const firstFailedAt = stringProperty(message, PROP.firstFailedAt);
+  return {
+    messageId: String(message.messageId),
+    body: bodyText(message.body),
+    attempt,
+    firstFailedAt,
+    ack: () => sdk("BUS_ACK_FAILED", "could not complete message", () => receiver.completeMessage(message)),
+    retry: (delayMs, error) =>
+      sdk("BUS_RETRY_FAILED", "could not schedule retry", async () => {
+        // Proves the lock is still ours: after a lost lock Service Bus redelivers, and a copy would double it.
+        await receiver.renewMessageLock(message);
+        const properties: Properties = {
+          ...message.applicationProperties,
+          [PROP.attempt]: attempt + 1,
+          [PROP.firstFailedAt]: firstFailedAt ?? new Date().toISOString(),
+          [PROP.lastErrorCode]: error.code,
+          [PROP.lastErrorMessage]: error.message.slice(0, MAX_REASON_CHARS),
+        };
+        await sender().scheduleMessages(copyOf(message, properties), new Date(Date.now() + delayMs));
+        await receiver.completeMessage(message);
+      }),
+    deadLetter: (info) =>
+      sdk("BUS_DEAD_LETTER_FAILED", "could not dead-letter message", () =>
+        receiver.deadLetterMessage(message, {
+          deadLetterReason: info.reason.code.slice(0, MAX_REASON_CHARS),
+          deadLetterErrorDescription: info.reason.message.slice(0, MAX_REASON_CHARS),
+          [PROP.attempts]: info.attempts,
+          [PROP.firstFailedAt]: info.firstFailedAt,
+          [PROP.lastFailedAt]: info.lastFailedAt,
+        }),
+      ),
+  };
+}
+
+function deadLetterReceiver(ctx: Context, queue: string): ServiceBusReceiverSurface {
+  return ctx.client.createReceiver(queue, {
+    subQueueType: "deadLetter",
+    receiveMode: "peekLock",
+    skipParsingBodyAsJson: true,
+  });
+}
+
+/** Pages through the dead-letter subqueue without locking anything. */
+async function peekDeadLetters(ctx: Context, queue: string, limit: number): Promise<ServiceBusReceivedMessage[]> {
+  const receiver = deadLetterReceiver(ctx, queue);
+  const found: ServiceBusReceivedMessage[] = [];
+  try {
+    let from: ServiceBusReceivedMessage["sequenceNumber"];
+    while (found.length < limit) {
+      const page = await receiver.peekMessages(Math.min(PAGE, limit - found.length), from && { fromSequenceNumber: from });
+      found.push(...page);
+      const last = page.at(-1)?.sequenceNumber;
+      if (page.length === 0 || !last) break;
+      from = last.add(1);
+    }
+  } catch (cause) {
+    throw new AppError("BUS_DEAD_LETTERS_FAILED", "could not read dead letters", { retryable: true, cause });
+  } finally {
+    await receiver.close();
+  }
+  return found;
+}
+
+type Settle = (message: ServiceBusReceivedMessage, receiver: ServiceBusReceiverSurface) => Promise<void>;
+
+/**
+ * Settles the dead letters a peek found selected, in dead-letter order. They are locked
+ * batch by batch; the others stay locked until the end, so no batch returns them again,
+ * and are then abandoned.
+ */
+async function settleDeadLetters(
+  ctx: Context,
+  queue: string,
+  selector: DeadLetterSelector,
+  settle: Settle,
+): Promise<string[]> {
+  const snapshot = await peekDeadLetters(ctx, queue, Number.POSITIVE_INFINITY);
+  const wanted = new Set(snapshot.filter((m) => matches(selector, m)).map(sequenceOf));
+  if (wanted.size === 0) return [];
+  const receiver = deadLetterReceiver(ctx, queue);
+  const held: ServiceBusReceivedMessage[] = [];
+  const done: ServiceBusReceivedMessage[] = [];
+  try {
+    while (done.length < wanted.size) {
+      const batch = await receiver.receiveMessages(PAGE, { maxWaitTimeInMs: ctx.receiveWaitMs });
+      if (batch.length === 0) break;
+      for (const message of batch) {
+        if (!wanted.has(sequenceOf(message))) held.push(message);
+        else {
+          await settle(message, receiver);
+          done.push(message);
+        }
+      }
+    }
+  } catch (cause) {
+    throw new AppError("BUS_DEAD_LETTERS_FAILED", "could not settle dead letters", { retryable: true, cause });
+  } finally {
+    await Promise.allSettled(held.map((m) => receiver.abandonMessage(m)));
+    await receiver.close();
+  }
+  return done.sort((a, b) => compareSequence(a, b)).map((m) => String(m.messageId));
+}
+
+function outgoing(message: OutgoingMessage): ServiceBusMessage {
+  return {
+    messageId: message.messageId,
+    // Raw UTF-8 bytes: the SDK would JSON-encode a string body a second time.
+    body: Buffer.from(message.body, "utf8"),
+    contentType: "application/json",
+    correlationId: message.correlationId,
+    subject: message.type,
+  };
+}
+
+function copyOf(message: ServiceBusReceivedMessage, applicationProperties: Properties): ServiceBusMessage {
+  return {
+    messageId: message.messageId,
+    body: Buffer.from(bodyText(message.body), "utf8"),
+    contentType: message.contentType,
+    correlationId: message.correlationId,
+    subject: message.subject,
+    applicationProperties,
+  };
+}
+
+function replayProperties(message: ServiceBusReceivedMessage): Properties {
+  return Object.fromEntries(Object.entries(message.applicationProperties ?? {}).filter(([key]) => !OWNED_PROPS.has(key)));
+}
+
+function toDeadLetter(queue: string, message: ServiceBusReceivedMessage): DeadLetter {
+  const fallbackTime = (message.enqueuedTimeUtc ?? new Date(0)).toISOString();
+  const attempts = message.applicationProperties?.[PROP.attempts];
+  return {
+    messageId: String(message.messageId),
+    queue,
+    body: bodyText(message.body),
+    reason: { code: message.deadLetterReason ?? "UNKNOWN", message: message.deadLetterErrorDescription ?? "" },
+    attempts: typeof attempts === "number" ? attempts : attemptOf(message),
+    firstFailedAt: stringProperty(message, PROP.firstFailedAt) ?? fallbackTime,
+    lastFailedAt: stringProperty(message, PROP.lastFailedAt) ?? fallbackTime,
+  };
+}
+
+function matches(selector: DeadLetterSelector, message: ServiceBusReceivedMessage): boolean {
+  switch (selector.kind) {
+    case "ids":
+      return selector.ids.includes(String(message.messageId));
+    case "cause":
+      return message.deadLetterReason === selector.code;
+    case "all":
+      return true;
+  }
+}
+
+function attemptOf(message: ServiceBusReceivedMessage): number {
+  const value = message.applicationProperties?.[PROP.attempt];
+  return typeof value === "number" && Number.isInteger(value) && value > 0 ? value : 1;
+}
+
+function stringProperty(message: ServiceBusReceivedMessage, key: string): string | undefined {
+  const value = message.applicationProperties?.[key];
+  return typeof value === "string" ? value : undefined;
+}
+
+function bodyText(body: unknown): string {
+  if (typeof body === "string") return body;
+  if (body instanceof Uint8Array) return Buffer.from(body).toString("utf8");
+  return JSON.stringify(body);
+}
+
+function sequenceOf(message: ServiceBusReceivedMessage): string {
+  return message.sequenceNumber?.toString() ?? "";
+}
+
+function compareSequence(a: ServiceBusReceivedMessage, b: ServiceBusReceivedMessage): number {
+  if (!a.sequenceNumber || !b.sequenceNumber) return 0;
+  return a.sequenceNumber.compare(b.sequenceNumber);
+}
+
+async function sdk<T>(code: string, message: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (cause) {
+    if (cause instanceof AppError) throw cause;
+    throw new AppError(code, `${message}: ${errorText(cause)}`, { retryable: true, cause });
+  }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,8 @@
+export type { Pool, PoolClient } from "pg";
+export type { PoolSettings } from "./pool.ts";
+export { createPool, withTransaction } from "./pool.ts";
+export { claimMessage } from "./inbox.ts";
+export type { Migration } from "./migration-files.ts";
+export { MIGRATIONS_DIRECTORY, loadMigrations } from "./migration-files.ts";
+export type { MigrateDownOptions, MigrateUpOptions, MigrationState } from "./migrate.ts";
+export { migrateDown, migrateUp, migrationStatus } from "./migrate.ts";

@@ -1,0 +1,136 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { BusObserver, MessageOutcome, QueueDepth } from "../bus/index.ts";
+
+/** Reads one queue's depth; called on every scrape. */
+export type DepthReader = (queue: string) => Promise<QueueDepth>;
+
+/** Options of {@link createMetrics}. */
+export interface MetricsOptions {
+  /** Prepended to every metric name, including the default process metrics. */
+  readonly prefix?: string;
+  /** How long one queue's depth may take on a scrape before it is left out; default 2000. */
+  readonly depthTimeoutMs?: number;
+}
+
+/** One process's metrics, in a registry of its own. */
+export interface Metrics {
+  readonly registry: Registry;
+  /** Request latency by method, route pattern and status; the P95 > 500 ms alert reads it. */
+  readonly httpRequestDuration: Histogram<"method" | "route" | "status">;
+  /** Hand to `createBus` so every message outcome is counted. */
+  readonly busObserver: BusObserver;
+  /** Reports the depth of `queues` (ready and dead-lettered) on every scrape. */
+  watchQueueDepth(queues: readonly string[], depth: DepthReader): void;
+  /** The Prometheus exposition of every metric. */
+  render(): Promise<{ readonly contentType: string; readonly body: string }>;
+}
+
+/**
+ * Buckets around the 500 ms latency objective: fine below it so P95 is estimated closely
+ * where the alert fires, coarse above it to still show how bad a slow period is.
+ */
+const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 2.5, 5, 10];
+/** Message handling includes database writes and OCR, so it runs longer than a request. */
+const MESSAGE_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+
+const OUTCOME_COUNTERS = {
+  handled: "messages_handled_total",
+  failed: "messages_failed_total",
+  retried: "messages_retried_total",
+  dead_lettered: "messages_dead_lettered_total",
+} as const satisfies Record<MessageOutcome, string>;
+
+/** Creates the metrics of one process; nothing is registered globally. */
+export function createMetrics(options: MetricsOptions = {}): Metrics {
+  const prefix = options.prefix ?? "";
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix });
+  const httpRequestDuration = new Histogram({
+    name: `${prefix}http_request_duration_seconds`,
+    help: "HTTP request duration by method, route pattern and status",
+    labelNames: ["method", "route", "status"] as const,
+    buckets: HTTP_BUCKETS,
+    registers: [registry],
+  });
+  const busObserver = createBusObserver(registry, prefix);
+  const depth = createDepthGauge(registry, prefix, options.depthTimeoutMs ?? 2000);
+  return {
+    registry,
+    httpRequestDuration,
+    busObserver,
+    watchQueueDepth: (queues, reader) => depth.watch(queues, reader),
+    async render() {
+      return { contentType: registry.contentType, body: await registry.metrics() };
+    },
+  };
+}
+
+function createBusObserver(registry: Registry, prefix: string): BusObserver {
+  const counter = (name: string, help: string) =>
+    new Counter({ name: `${prefix}${name}`, help, labelNames: ["queue"] as const, registers: [registry] });
+  const counters: Record<MessageOutcome, Counter<"queue">> = {
+    handled: counter(OUTCOME_COUNTERS.handled, "Messages handled successfully"),
+    failed: counter(OUTCOME_COUNTERS.failed, "Handler attempts that failed (each retry or dead letter follows one)"),
+    retried: counter(OUTCOME_COUNTERS.retried, "Messages scheduled for another attempt"),
+    dead_lettered: counter(OUTCOME_COUNTERS.dead_lettered, "Messages moved to the dead letters"),
+  };
+  const duration = new Histogram({
+    name: `${prefix}message_handling_duration_seconds`,
+    help: "Time from delivery to settlement, by queue and outcome",
+    labelNames: ["queue", "outcome"] as const,
+    buckets: MESSAGE_BUCKETS,
+    registers: [registry],
+  });
+  return {
+    outcome(queue, outcome, seconds) {
+      counters[outcome].inc({ queue });
+      duration.observe({ queue, outcome }, seconds);
+    },
+  };
+}
+
+function createDepthGauge(registry: Registry, prefix: string, timeoutMs: number) {
+  const watched: Array<{ readonly queues: readonly string[]; readonly depth: DepthReader }> = [];
+  const errors = new Counter({
+    name: `${prefix}queue_depth_errors_total`,
+    help: "Scrapes on which a queue's depth could not be read",
+    labelNames: ["queue"] as const,
+    registers: [registry],
+  });
+  new Gauge({
+    name: `${prefix}queue_depth`,
+    help: "Messages waiting in a queue (kind=ready) or in its dead letters (kind=dead_lettered)",
+    labelNames: ["queue", "kind"] as const,
+    registers: [registry],
+    async collect() {
+      const reads = watched.flatMap(({ queues, depth }) =>
+        queues.map(async (queue) => {
+          try {
+            const value = await withTimeout(depth(queue), timeoutMs);
+            this.set({ queue, kind: "ready" }, value.ready);
+            this.set({ queue, kind: "dead_lettered" }, value.deadLettered);
+          } catch {
+            // A stale number would look like a healthy queue; report none and count the miss.
+            this.remove({ queue, kind: "ready" });
+            this.remove({ queue, kind: "dead_lettered" });
+            errors.inc({ queue });
+          }
+        }),
+      );
+      await Promise.all(reads);
+    },
+  });
+  return {
+    watch(queues: readonly string[], depth: DepthReader) {
+      watched.push({ queues: [...queues], depth });
+    },
+  };
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,2 @@
+export type { OutboxRelay, OutboxRelayOptions } from "./relay.ts";
+export { enqueueOutbox, startOutboxRelay } from "./relay.ts";

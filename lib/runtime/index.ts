@@ -1,0 +1,6 @@
+export type { Platform } from "./platform.ts";
+export { loadValidator, startPlatform } from "./platform.ts";
+export type { ProcessParts, RunningService } from "./lifecycle.ts";
+export { runUntilSignal } from "./lifecycle.ts";
+export type { ServiceDefinition } from "./process.ts";
+export { EXIT, runProcess } from "./process.ts";

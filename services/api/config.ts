@@ -1,0 +1,36 @@
+import { envReader, readPlatformConfig } from "../../lib/config/index.ts";
+import type { EnvReader, PlatformConfig } from "../../lib/config/index.ts";
+
+/** Variables of the ingress API. */
+export interface ApiConfig {
+  readonly port: number;
+  readonly host: string;
+  /** Largest JSON request body accepted; uploads set their own limits. */
+  readonly maxBodyBytes: number;
+  /** Where clients reach the API, for the OpenAPI document's `servers`; absent: relative. */
+  readonly publicUrl: string | undefined;
+}
+
+/** Reads the API's own variables into `env`'s problem list (for `ServiceDefinition.readConfig`). */
+export function readApiConfig(env: EnvReader): ApiConfig {
+  const host = env.string("HOST", "0.0.0.0");
+  if (/\s/.test(host)) env.problem("HOST", "must be a host name or address without spaces");
+  return {
+    port: env.integer("PORT", 3000, { min: 0, max: 65535 }),
+    host,
+    maxBodyBytes: env.integer("MAX_BODY_BYTES", 1_048_576, { min: 1024, max: 104_857_600 }),
+    publicUrl: env.optionalUrl("PUBLIC_URL", ["http", "https"]),
+  };
+}
+
+/** Reads the platform and API variables together, reporting every problem at once (`CONFIG_INVALID`). */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): {
+  readonly platform: PlatformConfig;
+  readonly api: ApiConfig;
+} {
+  const reader = envReader(env);
+  const platform = readPlatformConfig(reader);
+  const api = readApiConfig(reader);
+  reader.done();
+  return { platform, api };
+}

@@ -1,0 +1,12 @@
+export { createHubServer } from "./hub-server.ts";
+export type { HubServer } from "./hub-server.ts";
+export type { HubServerOptions } from "./options.ts";
+export type { HubConnection } from "./connection.ts";
+export type { HubUser } from "./connection.ts";
+export { HubError } from "./errors.ts";
+export type { HubGroups } from "./groups.ts";
+export { RATE_LIMIT_MESSAGE } from "./invocations.ts";
+export type { HubMethod, HubMethodContext, HubMethods } from "./invocations.ts";
+export type { RateLimit } from "./rate-limit.ts";
+export type { AllowedOrigins } from "./http.ts";
+export { MessageType, RECORD_SEPARATOR } from "./protocol.ts";

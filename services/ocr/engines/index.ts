@@ -1,0 +1,11 @@
+export type { InvoiceExtraction, OcrEngine, OcrInput, TextSource } from "./types.ts";
+export { MAX_TEXT_CHARS, TEXT_SOURCES } from "./types.ts";
+export type { OcrErrorCode } from "./errors.ts";
+export { OCR_ERROR_CODES } from "./errors.ts";
+export type { Inspected, InspectLimits } from "./inspect.ts";
+export { inspectDocument } from "./inspect.ts";
+export type { LocalEngineOptions } from "./local.ts";
+export { createLocalEngine } from "./local.ts";
+export type { AzureEngineOptions } from "./azure.ts";
+export { createAzureEngine } from "./azure.ts";
+export { createOcrEngine } from "./factory.ts";

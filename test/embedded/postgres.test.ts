@@ -1,0 +1,109 @@
+import { execFileSync, spawn } from "node:child_process";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pg from "pg";
+import { afterAll, describe, expect, it } from "vitest";
+import { freePort, startEmbeddedPostgres } from "../../lib/embedded/index.ts";
+import type { RunningPostgres } from "../../lib/embedded/index.ts";
+import { testLogger } from "../support/bus.ts";
+import { waitFor } from "../support/wait.ts";
+
+async function query<T>(url: string, sql: string): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(sql)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
+
+function idOf(flag: "-u" | "-g"): number {
+  return Number(execFileSync("id", [flag, "postgres"], { encoding: "utf8" }).trim());
+}
+
+function isGone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+describe("startEmbeddedPostgres", () => {
+  const logger = testLogger();
+  let dataDir = "";
+  const running: RunningPostgres[] = [];
+  afterAll(async () => {
+    for (const server of running) await server.stop();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  async function start(port: number) {
+    const server = await startEmbeddedPostgres({ dataDir, port, logger });
+    running.push(server);
+    return server;
+  }
+
+  it("initialises, serves warranty_hub, and keeps data across restarts", async () => {
+    dataDir = await mkdtemp(join(tmpdir(), "wh-pg-"));
+    const port = await freePort();
+    const first = await start(port);
+    expect(new URL(first.url).pathname).toBe("/warranty_hub");
+    expect(first.url).not.toContain("password@");
+    await query(first.url, "create table kept (note text); insert into kept values ('before restart')");
+    await first.stop();
+
+    const passwordFile = join(dataDir, "postgres-password");
+    expect((await stat(passwordFile)).mode & 0o777).toBe(0o600);
+    expect(first.url).toContain(`:${(await readFile(passwordFile, "utf8")).trim()}@`);
+
+    const second = await start(port);
+    expect(second.url).toBe(first.url);
+    expect(await query(second.url, "select note from kept")).toEqual([{ note: "before restart" }]);
+    await second.stop();
+  });
+
+  it("refuses a second server on a data directory that is in use", async () => {
+    const port = await freePort();
+    const server = await start(port);
+    await expect(startEmbeddedPostgres({ dataDir, port: await freePort(), logger })).rejects.toMatchObject({
+      code: "EMBEDDED_POSTGRES_RUNNING",
+    });
+    expect(await query(server.url, "select count(*)::int as n from kept")).toEqual([{ n: 1 }]);
+    await server.stop();
+  });
+
+  it("recovers after the postmaster is SIGKILLed and leaves its postmaster.pid behind", async () => {
+    const port = await freePort();
+    const server = await start(port);
+    const pidFile = join(dataDir, "postgres", "postmaster.pid");
+    const pid = Number((await readFile(pidFile, "utf8")).split("\n")[0]);
+    process.kill(pid, "SIGKILL");
+    await waitFor(() => isGone(pid), { what: "the killed postmaster to be reaped" });
+    expect((await readFile(pidFile, "utf8")).startsWith(`${pid}\n`)).toBe(true);
+    await server.stop();
+
+    const again = await start(port);
+    expect(await query(again.url, "select note from kept")).toEqual([{ note: "before restart" }]);
+    await again.stop();
+  });
+
+  it("starts when postmaster.pid names a live process that is not PostgreSQL (a reused PID)", async () => {
+    // PostgreSQL itself ignores a PID it may not signal, so the stand-in runs as the server's own user.
+    const owner = process.getuid?.() === 0 ? { uid: idOf("-u"), gid: idOf("-g") } : {};
+    const sleeper = spawn("sleep", ["60"], { stdio: "ignore", ...owner });
+    try {
+      const pid = sleeper.pid ?? 0;
+      expect(pid).toBeGreaterThan(0);
+      await writeFile(join(dataDir, "postgres", "postmaster.pid"), `${pid}\n${join(dataDir, "postgres")}\n`);
+      const server = await start(await freePort());
+      expect(await query(server.url, "select note from kept")).toEqual([{ note: "before restart" }]);
+      await server.stop();
+    } finally {
+      sleeper.kill("SIGKILL");
+    }
+  });
+});
