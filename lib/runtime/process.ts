@@ -14,6 +14,8 @@ export interface ServiceDefinition<C = unknown> {
   /** Reads the service's own variables; problems go to the reader so all are reported together. */
   readConfig(env: EnvReader): C;
   start(platform: Platform, config: C): Promise<RunningService & { readonly url?: string }>;
+  /** Queues the service consumes; their depth is reported in /metrics. */
+  readonly queues?: readonly string[];
   /** True for a service that serves HTTP itself, including /metrics and /health. */
   readonly servesHttp?: boolean;
 }
@@ -50,6 +52,10 @@ export async function runProcess(
     return EXIT.failed;
   }
   const services: RunningService[] = [];
+  platform.metrics.watchQueueDepth(
+    definitions.flatMap((d) => d.queues ?? []),
+    (queue) => platform.bus.depth(queue),
+  );
   try {
     for (const [index, definition] of definitions.entries()) {
       services.push(await definition.start(platform, loaded.services[index]));
