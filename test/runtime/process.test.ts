@@ -11,7 +11,11 @@ import { logLines, runScript } from "../support/process.ts";
 import type { RunningChild } from "../support/process.ts";
 import { waitFor } from "../support/wait.ts";
 
-async function ready(port: number): Promise<boolean> {
+/** True once the process answers ready; throws at once if it exited instead, with its output. */
+async function ready(port: number, run: RunningChild): Promise<boolean> {
+  if (run.child.exitCode !== null) {
+    throw new Error(`exited with ${run.child.exitCode} before it was ready:\n${run.stderr()}\n${run.stdout()}`);
+  }
   try {
     return (await fetch(`http://127.0.0.1:${port}/health/ready`)).status === 200;
   } catch {
@@ -62,7 +66,7 @@ describe("a process started from the CLI", () => {
       EMBEDDED_PG_PORT: String(pgPort),
       AZURITE_PORT: String(azuritePort),
     });
-    await waitFor(() => ready(port), { timeoutMs: 60_000, what: `embedded start (${run.stderr()})` });
+    await waitFor(() => ready(port, run), { timeoutMs: 50_000, what: "embedded start" });
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     expect(metrics).toMatch(/health_check_status\{check="database"\} 1/);
     const started = await waitFor(() => logLines(run.stdout()).find((l) => l.msg === "started"), { what: "started line" });
@@ -99,7 +103,7 @@ describe("a process started from the CLI", () => {
     it("uses RabbitMQ when AMQP_URL is set", async () => {
       const port = await freePort();
       const run = runScript("bin/warranty-hub.ts", ["start", "all"], externalEnv({ PORT: String(port) }));
-      await waitFor(() => ready(port), { timeoutMs: 60_000, what: `start with AMQP_URL (${run.stderr()})` });
+      await waitFor(() => ready(port, run), { timeoutMs: 50_000, what: "start with AMQP_URL" });
       const started = await waitFor(() => logLines(run.stdout()).find((l) => l.msg === "started"), { what: "started line" });
       expect(started).toMatchObject({ bus: "amqp" });
       expect(await stop(run)).toBe(0);
@@ -108,7 +112,7 @@ describe("a process started from the CLI", () => {
     it("runs one worker as its own process with /metrics and /health on METRICS_PORT", async () => {
       const metricsPort = await freePort();
       const run = runScript("services/ingest/main.ts", [], externalEnv({ METRICS_PORT: String(metricsPort) }));
-      await waitFor(() => ready(metricsPort), { timeoutMs: 60_000, what: `ingest worker (${run.stderr()})` });
+      await waitFor(() => ready(metricsPort, run), { timeoutMs: 50_000, what: "ingest worker" });
       const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
       expect(metrics).toContain("messages_handled_total");
       expect(await stop(run)).toBe(0);
