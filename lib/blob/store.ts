@@ -51,6 +51,8 @@ export interface AzureBlobStoreOptions {
 /** Block size and parallel blocks: bounds memory per upload to about 16 MiB. */
 const BLOCK_BYTES = 4 * 1024 * 1024;
 const PARALLEL_BLOCKS = 4;
+/** Bodies that end within this many bytes go up in one request. */
+const SINGLE_PUT_BYTES = 256 * 1024;
 const PING_TIMEOUT_MS = 5_000;
 const CONTAINER_NAME = /^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}$/;
 
@@ -124,13 +126,20 @@ async function upload(
   const meter = createMeter(options.maxBytes);
   let sourceError: unknown;
   body.once("error", (error) => (sourceError = error));
-  // Errors surface through uploadStream; pipeline is here to tear both streams down together.
+  // Errors surface through the reads below; pipeline is here to tear both streams down together.
   pipeline(body, meter.stream, () => undefined);
+  const headers = { blobHTTPHeaders: options.contentType ? { blobContentType: options.contentType } : {} };
   try {
-    // Blocks are only staged until the final commit, so a failed upload leaves no blob behind.
-    await blob.uploadStream(meter.stream, BLOCK_BYTES, PARALLEL_BLOCKS, {
-      blobHTTPHeaders: options.contentType ? { blobContentType: options.contentType } : {},
-    });
+    const chunks = meter.stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    const head = await readHead(chunks, SINGLE_PUT_BYTES);
+    if (head.ended) {
+      // Most uploads (invoices, chunks) are small: one Put Blob beats staging a 4 MiB block.
+      const bytes = Buffer.concat(head.chunks);
+      await blob.upload(bytes, bytes.length, headers);
+    } else {
+      // Blocks are only staged until the final commit, so a failed upload leaves no blob behind.
+      await blob.uploadStream(Readable.from(replay(head.chunks, chunks)), BLOCK_BYTES, PARALLEL_BLOCKS, headers);
+    }
   } catch (error) {
     meter.stream.destroy();
     throw meter.limitError() ?? uploadError(error, sourceError, `${container}/${name}`);
@@ -214,4 +223,23 @@ function uploadError(error: unknown, sourceError: unknown, target: string): AppE
     });
   }
   return storageError(error, "upload", target);
+}
+
+/** Reads until `limit` bytes or the end, whichever comes first. */
+async function readHead(chunks: AsyncIterator<Buffer>, limit: number): Promise<{ chunks: Buffer[]; ended: boolean }> {
+  const head: Buffer[] = [];
+  let bytes = 0;
+  while (bytes < limit) {
+    const next = await chunks.next();
+    if (next.done === true) return { chunks: head, ended: true };
+    head.push(next.value);
+    bytes += next.value.length;
+  }
+  return { chunks: head, ended: false };
+}
+
+/** The chunks already read, then the rest of the stream. */
+async function* replay(head: readonly Buffer[], rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
+  yield* head;
+  for (let next = await rest.next(); next.done !== true; next = await rest.next()) yield next.value;
 }
