@@ -3,6 +3,7 @@ import type { Channel, Options } from "amqplib";
 import { AppError, isAppError } from "../errors/index.ts";
 import type { Logger } from "../log/index.ts";
 import type { BackoffPolicy } from "./backoff.ts";
+import { amqpBroadcast } from "./amqp-broadcast.ts";
 import { startAmqpConsumer } from "./amqp-consumer.ts";
 import { amqpDeadLetterOps } from "./amqp-dead-letters.ts";
 import { UNROUTABLE, createAmqpLink, guard, unavailable } from "./amqp-link.ts";
@@ -45,6 +46,7 @@ export function createAmqpTransport(options: AmqpTransportOptions): Transport {
   // Per instance, never per module: a transport only trusts declarations it made itself.
   const declared = new Map<string, Promise<void>>();
   const subscriptions = new Set<TransportSubscription>();
+  const fanout = amqpBroadcast(link, logger, timeoutMs);
   let closed = false;
 
   function ensureQueues(queue: string): Promise<void> {
@@ -121,6 +123,14 @@ export function createAmqpTransport(options: AmqpTransportOptions): Transport {
       );
     },
     ...amqpDeadLetterOps({ link, ensureQueues, publish: (q, c, o) => publish(q, c, o), timeoutMs }),
+    async broadcast(topic, body) {
+      assertOpen();
+      await fanout.broadcast(topic, body);
+    },
+    subscribeBroadcast(topic, instanceId, onMessage) {
+      assertOpen();
+      return fanout.subscribeBroadcast(topic, instanceId, onMessage);
+    },
     async ping() {
       assertOpen();
       await link.started();
@@ -132,6 +142,7 @@ export function createAmqpTransport(options: AmqpTransportOptions): Transport {
       closed = true;
       await Promise.allSettled([...subscriptions].map((s) => s.close()));
       subscriptions.clear();
+      await fanout.close();
       await link.close();
     },
   };

@@ -60,6 +60,15 @@ export interface Bus {
   consume(queue: string, handler: MessageHandler, options?: ConsumeOptions): Promise<Consumer>;
   depth(queue: string): Promise<QueueDepth>;
   readonly deadLetters: DeadLetters;
+  /** Whether the transport can {@link Bus.broadcast}. */
+  readonly canBroadcast: boolean;
+  /**
+   * Validates and fans out to every instance subscribed to `topic` (not durable); throws
+   * BUS_BROADCAST_UNSUPPORTED when the transport has no fan-out.
+   */
+  broadcast(topic: string, message: Envelope): Promise<void>;
+  /** Calls `handler` with every valid envelope broadcast on `topic` from now on; invalid ones are logged and dropped. */
+  subscribeBroadcast(topic: string, instanceId: string, handler: (message: Envelope) => void): Promise<Consumer>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -118,6 +127,34 @@ export function createBus(deps: BusDeps): Bus {
       get: (queue, id) => transport.getDeadLetter(name(queue), id),
       replay: (queue, selector) => transport.replayDeadLetters(name(queue), selector),
       purge: (queue, selector) => transport.purgeDeadLetters(name(queue), selector),
+    },
+    canBroadcast: transport.broadcast !== undefined && transport.subscribeBroadcast !== undefined,
+    async broadcast(topic, message) {
+      const envelope = validator.validate(message);
+      if (transport.broadcast === undefined) throw unsupported(transport.name);
+      await transport.broadcast(name(topic), JSON.stringify(envelope));
+    },
+    async subscribeBroadcast(topic, instanceId, handler) {
+      if (transport.subscribeBroadcast === undefined) throw unsupported(transport.name);
+      const logger = deps.logger.child({ topic });
+      const subscription = await transport.subscribeBroadcast(name(topic), instanceId, (body) => {
+        let envelope: Envelope;
+        try {
+          envelope = validator.validate(parseJson(body));
+        } catch (error) {
+          logger.warn({ err: describeError(error).message }, "invalid broadcast dropped");
+          return;
+        }
+        handler(envelope);
+      });
+      const consumer: Consumer = {
+        async close() {
+          consumers.delete(consumer);
+          await subscription.close();
+        },
+      };
+      consumers.add(consumer);
+      return consumer;
     },
     ping: () => transport.ping(),
     async close() {
@@ -179,6 +216,10 @@ function failure(delivery: Delivery, reason: { code: string; message: string }) 
     firstFailedAt: delivery.firstFailedAt ?? now,
     lastFailedAt: now,
   };
+}
+
+function unsupported(transport: string): AppError {
+  return new AppError("BUS_BROADCAST_UNSUPPORTED", `the ${transport} transport has no broadcast`);
 }
 
 function parseJson(body: string): unknown {

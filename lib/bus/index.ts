@@ -1,4 +1,5 @@
 export type {
+  BroadcastCapability,
   DeadLetter,
   DeadLetterInfo,
   DeadLetterSelector,
@@ -39,4 +40,5 @@ export type {
   ServiceBusTransportOptions,
 } from "./service-bus.ts";
 export { createServiceBusTransport } from "./service-bus.ts";
+export type { ServiceBusTopicAdminSurface, ServiceBusTopicClientSurface, ServiceBusTopics } from "./service-bus-broadcast.ts";
 export { type AmqpTransportOptions, createAmqpTransport } from "./amqp.ts";

@@ -78,8 +78,23 @@ export interface TransportConsumeOptions {
   readonly prefetch: number;
 }
 
+/**
+ * Optional fan-out: every live subscriber of a topic (one per process instance) gets its own
+ * copy. Not durable: a subscriber that is not connected when a message is broadcast never sees
+ * it, so callers must be able to catch up from their own store.
+ */
+export interface BroadcastCapability {
+  /** Resolves once the broker has accepted the message for every current subscriber. */
+  broadcast(topic: string, body: string): Promise<void>;
+  /**
+   * Subscribes this instance; `instanceId` names its queue/subscription. The subscription
+   * survives broker reconnects (messages broadcast while disconnected are missed).
+   */
+  subscribeBroadcast(topic: string, instanceId: string, onMessage: (body: string) => void): Promise<TransportSubscription>;
+}
+
 /** A message broker as the bus core sees it. */
-export interface Transport {
+export interface Transport extends Partial<BroadcastCapability> {
   /** `amqp`, `postgres` or `service-bus`; used in logs and metrics. */
   readonly name: string;
   /** Resolves once the broker has durably accepted the message; rejects otherwise. */

@@ -75,8 +75,10 @@ export function createListener(pool: Pool, logger: Logger, retryMs: number): Lis
       const current = next;
       current.on("notification", onNotification);
       current.on("error", (error) => {
+        // Already released (closing, or a failed LISTEN released it): releasing twice throws.
+        if (client !== current) return;
         logger.warn({ err: error.message }, "bus listener connection failed");
-        if (client === current) client = undefined;
+        client = undefined;
         current.release(true);
         reconnectLater();
       });

@@ -4,6 +4,7 @@ import type { Logger } from "../log/index.ts";
 import type { DeadLetter, DeadLetterSelector, Transport } from "./port.ts";
 import { startConsumer } from "./postgres-consumer.ts";
 import type { ConsumerSettings } from "./postgres-consumer.ts";
+import { postgresBroadcast } from "./postgres-broadcast.ts";
 import { BUS_CHANNEL, createListener } from "./postgres-listener.ts";
 
 /** Options of {@link createPostgresTransport}. */
@@ -49,9 +50,18 @@ export function createPostgresTransport(options: PostgresTransportOptions): Tran
   };
   const pool = options.pool;
   const consumers = new Set<{ close(): Promise<void> }>();
+  const fanout = postgresBroadcast(pool, logger, pollIntervalMs);
   let closed = false;
   return {
     name: "postgres",
+    async broadcast(topic, body) {
+      if (closed) throw closedError();
+      await fanout.broadcast(topic, body);
+    },
+    subscribeBroadcast(topic, instanceId, onMessage) {
+      if (closed) return Promise.reject(closedError());
+      return fanout.subscribeBroadcast(topic, instanceId, onMessage);
+    },
     async send(queue, message) {
       if (closed) throw closedError();
       await guard("send", () =>
@@ -90,6 +100,7 @@ export function createPostgresTransport(options: PostgresTransportOptions): Tran
       closed = true;
       await Promise.all([...consumers].map((consumer) => consumer.close()));
       consumers.clear();
+      await fanout.close();
       await settings.listener.close();
     },
   };

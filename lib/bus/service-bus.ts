@@ -20,6 +20,8 @@ import type {
   Transport,
   TransportSubscription,
 } from "./port.ts";
+import { serviceBusBroadcast } from "./service-bus-broadcast.ts";
+import type { ServiceBusTopics } from "./service-bus-broadcast.ts";
 
 /** The part of `ServiceBusSender` the transport uses. */
 export type ServiceBusSenderSurface = Pick<ServiceBusSender, "sendMessages" | "scheduleMessages" | "close">;
@@ -71,7 +73,12 @@ export type ServiceBusTransportOptions = {
   readonly receiveWaitMs?: number;
 } & (
   | { readonly connectionString: string }
-  | { readonly client: ServiceBusClientSurface; readonly admin: ServiceBusAdminSurface }
+  | {
+      readonly client: ServiceBusClientSurface;
+      readonly admin: ServiceBusAdminSurface;
+      /** Topic clients for broadcast; without them the transport has no broadcast. */
+      readonly topics?: ServiceBusTopics;
+    }
 );
 
 const DEFAULT_QUEUE: ServiceBusQueueDefaults = { maxDeliveryCount: 10, lockDuration: "PT30S" };
@@ -100,6 +107,7 @@ type Properties = NonNullable<ServiceBusMessage["applicationProperties"]>;
 export function createServiceBusTransport(options: ServiceBusTransportOptions): Transport {
   const ctx = contextOf(options);
   const subscriptions = new Set<TransportSubscription>();
+  const fanout = ctx.topics && serviceBusBroadcast(ctx.topics, ctx.logger);
   const onQueue = async <T>(queue: string, run: () => Promise<T>) => {
     await ctx.ensureQueue(queue);
     return run();
@@ -138,8 +146,14 @@ export function createServiceBusTransport(options: ServiceBusTransportOptions): 
     async ping() {
       await sdk("BUS_UNREACHABLE", "Service Bus namespace cannot be reached", () => ctx.admin.queueExists("health-ping"));
     },
+    ...(fanout && {
+      broadcast: (topic: string, body: string) => fanout.broadcast(topic, body),
+      subscribeBroadcast: (topic: string, instanceId: string, onMessage: (body: string) => void) =>
+        fanout.subscribeBroadcast(topic, instanceId, onMessage),
+    }),
     async close() {
       await Promise.all([...subscriptions].map((s) => s.close()));
+      await fanout?.close();
       await ctx.close();
     },
   };
@@ -148,6 +162,8 @@ export function createServiceBusTransport(options: ServiceBusTransportOptions): 
 interface Context {
   readonly client: ServiceBusClientSurface;
   readonly admin: ServiceBusAdminSurface;
+  /** Topic clients when broadcast is available. */
+  readonly topics: ServiceBusTopics | undefined;
   readonly logger: Logger;
   readonly receiveWaitMs: number;
   readonly maxLockRenewalMs: number;
@@ -158,12 +174,13 @@ interface Context {
 }
 
 function contextOf(options: ServiceBusTransportOptions): Context {
-  const { client, admin } = clientsOf(options);
+  const { client, admin, topics } = clientsOf(options);
   const senders = new Map<string, ServiceBusSenderSurface>();
   const ensured = new Map<string, Promise<void>>();
   return {
     client,
     admin,
+    topics,
     logger: options.logger.child({ transport: "service-bus" }),
     receiveWaitMs: options.receiveWaitMs ?? 1000,
     maxLockRenewalMs: options.maxLockRenewalMs ?? 5 * 60_000,
@@ -240,14 +257,18 @@ async function depthOf(admin: ServiceBusAdminSurface, queue: string): Promise<Qu
   return { ready: props.activeMessageCount + props.scheduledMessageCount, deadLettered: props.deadLetterMessageCount };
 }
 
-function clientsOf(options: ServiceBusTransportOptions): { client: ServiceBusClientSurface; admin: ServiceBusAdminSurface } {
+/** A real client and admin client serve topics too; doubles bring theirs explicitly. */
+function clientsOf(options: ServiceBusTransportOptions): {
+  client: ServiceBusClientSurface;
+  admin: ServiceBusAdminSurface;
+  topics: ServiceBusTopics | undefined;
+} {
   if ("connectionString" in options) {
-    return {
-      client: new ServiceBusClient(options.connectionString),
-      admin: new ServiceBusAdministrationClient(options.connectionString),
-    };
+    const client = new ServiceBusClient(options.connectionString);
+    const admin = new ServiceBusAdministrationClient(options.connectionString);
+    return { client, admin, topics: { client, admin } };
   }
-  return { client: options.client, admin: options.admin };
+  return { client: options.client, admin: options.admin, topics: options.topics };
 }
 
 async function createIfMissing(admin: ServiceBusAdminSurface, queue: string, defaults: ServiceBusQueueDefaults) {

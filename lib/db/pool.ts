@@ -30,11 +30,15 @@ export function createPool(url: string, options: PoolSettings = {}): Pool {
 /**
  * Runs `fn` inside `begin` … `commit` on one pooled connection and rolls back when it
  * throws. A connection whose rollback fails is destroyed rather than returned to the pool,
- * since its transaction state is unknown.
+ * since its transaction state is unknown. When the backend is terminated mid-transaction pg
+ * emits `error` on the checked-out client besides rejecting the query; that event is heard
+ * here, because an unheard one would crash the process.
  */
 export async function withTransaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
+  const onError = (error: Error) => (broken = error);
+  client.on("error", onError);
   try {
     await client.query("begin");
     const result = await fn(client);
@@ -46,6 +50,7 @@ export async function withTransaction<T>(pool: Pool, fn: (client: PoolClient) =>
     });
     throw error;
   } finally {
+    client.off("error", onError);
     client.release(broken);
   }
 }
