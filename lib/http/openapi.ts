@@ -75,8 +75,14 @@ function operation(registry: RouteRegistry, route: RouteSpec, ref: Ref): Record<
     ...(request.body === undefined
       ? {}
       : { requestBody: { required: true, content: { "application/json": { schema: ref(request.body) } } } }),
+    ...(request.rawBody === undefined ? {} : { requestBody: rawBody(request.rawBody) }),
     responses: responses(registry, route, ref),
   };
+}
+
+function rawBody(spec: NonNullable<RouteSpec["request"]>["rawBody"] & object): Record<string, unknown> {
+  const content = Object.fromEntries(spec.contentTypes.map((type) => [type, { schema: { type: "string", format: "binary" } }]));
+  return { required: true, ...(spec.description ? { description: spec.description } : {}), content };
 }
 
 function describe(description: string | undefined, roles: readonly Role[] | undefined): string {

@@ -24,6 +24,11 @@ export interface ResponseSpec {
 export interface RequestSpec extends RequestSchemas {
   /** Overrides the app's limit for this route's body. */
   readonly maxBodyBytes?: number;
+  /**
+   * A body the handler streams itself from `c.req.raw.body` (uploads): documented with these
+   * media types, and neither buffered, limited nor validated by the registry.
+   */
+  readonly rawBody?: { readonly contentTypes: readonly string[]; readonly description?: string };
 }
 
 /**

@@ -1,0 +1,29 @@
+export { IMPORT_COLUMNS, REQUIRED_COLUMNS, checkHeader, templateCsv } from "./columns.ts";
+export type { ImportColumn } from "./columns.ts";
+export { newScanState, recordSpans, scanRecords } from "./scanner.ts";
+export type { RecordSpan, ScanState } from "./scanner.ts";
+export { cutChunks } from "./chunker.ts";
+export type { ChunkEvent, ChunkOptions, CsvChunk } from "./chunker.ts";
+export { ROW_SCHEMA_URL, createRowValidator, loadRowSchema } from "./rows.ts";
+export type { RowProblem, RowValidator, RowValue } from "./rows.ts";
+export { STAGING_COLUMNS, checkChunk, copyText } from "./chunk.ts";
+export type { BrandRef, ChunkContext, ChunkResult, RowError } from "./chunk.ts";
+export { csvField, failedRowLine, neutraliseCell } from "./report.ts";
+export {
+  IMPORT_CHUNK_QUEUE,
+  IMPORT_CONTAINER,
+  IMPORT_FINALISE_QUEUE,
+  claimFinalisation,
+  completeUpload,
+  failJob,
+  getJob,
+  insertChunk,
+  insertJob,
+  setJobHeader,
+} from "./jobs.ts";
+export type { ImportChunkPayload, ImportFinalisePayload, ImportJobRow, ImportJobView, NewImportJob } from "./jobs.ts";
+export { failedRows, listErrors } from "./errors.ts";
+export type { FailedRow, ImportErrorPage, ImportErrorView } from "./errors.ts";
+export { readImportSettings } from "./config.ts";
+export type { ImportSettings } from "./config.ts";
+export { multipartBoundary, multipartPart } from "./multipart.ts";

@@ -1,0 +1,84 @@
+import type { BlobStore } from "../../../lib/blob/index.ts";
+import type { MessageHandler } from "../../../lib/bus/index.ts";
+import { withTransaction } from "../../../lib/db/index.ts";
+import type { Pool } from "../../../lib/db/index.ts";
+import { describeError } from "../../../lib/errors/index.ts";
+import type { ImportFinalisePayload } from "../../../lib/imports/index.ts";
+import type { Logger } from "../../../lib/log/index.ts";
+import { abandonJob, checkStaging, finishJob, lockJob, mergeStaging, moveDuplicates, previewMerge } from "./merge.ts";
+
+/** What the finaliser works with. */
+export interface FinaliserDeps {
+  readonly pool: Pool;
+  readonly blob: BlobStore;
+  /** Container the chunk blobs are in; they are deleted once the job has ended. */
+  readonly container: string;
+}
+
+/**
+ * Handles `import.finalise` once every chunk is done. In ONE transaction: moves duplicate rows
+ * to the errors, applies the invalid-share threshold, then for a dry run counts what a commit
+ * would insert and update, or for a commit merges staging into `product_models`. Any failure
+ * rolls the whole of it back and fails the job with the reason; a redelivery after the job
+ * ended does nothing.
+ */
+export function createFinaliser(deps: FinaliserDeps): MessageHandler {
+  return async (message, ctx) => {
+    const { jobId } = message.payload as ImportFinalisePayload;
+    try {
+      await withTransaction(deps.pool, (client) => finalise(client, jobId));
+    } catch (error) {
+      const reason = describeError(error);
+      ctx.logger.warn({ jobId, code: reason.code, err: reason.message }, "import finalisation failed; nothing committed");
+      const failed = await withTransaction(deps.pool, (client) =>
+        abandonJob(client, jobId, {
+          code: "IMPORT_MERGE_FAILED",
+          message: `the merge failed and nothing was committed: ${reason.message}`,
+          details: { cause: pgCode(error) ?? reason.code },
+        }),
+      );
+      if (!failed) return;
+    }
+    await removeChunks(deps, jobId, ctx.logger);
+  };
+}
+
+async function finalise(client: Parameters<typeof lockJob>[0], jobId: string): Promise<void> {
+  const job = await lockJob(client, jobId);
+  if (job === undefined || job.status !== "finalising") return;
+  await checkStaging(client, jobId, job.valid);
+  const duplicates = await moveDuplicates(client, jobId);
+  const valid = job.valid - duplicates;
+  const invalid = job.invalid + duplicates;
+  const tooMany = invalid * 100 > job.maxInvalidPercent * job.total;
+  const error = tooMany
+    ? {
+        code: "IMPORT_TOO_MANY_INVALID",
+        message:
+          `${invalid} of ${job.total} rows are invalid (${((invalid * 100) / job.total).toFixed(2)} %), ` +
+          `more than the ${job.maxInvalidPercent} % allowed; nothing was committed`,
+        details: { invalid, total: job.total, maxInvalidPercent: job.maxInvalidPercent },
+      }
+    : undefined;
+  if (job.dryRun || tooMany) {
+    // A dry run predicts the commit, refusal included.
+    const preview = job.dryRun ? await previewMerge(client, jobId) : { inserted: 0, updated: 0 };
+    await finishJob(client, jobId, { status: tooMany ? "failed" : "succeeded", valid, invalid, ...preview, ...(error ? { error } : {}) });
+    return;
+  }
+  const merged = await mergeStaging(client, jobId);
+  await finishJob(client, jobId, { status: "succeeded", valid, invalid, ...merged });
+}
+
+function pgCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) ? `SQLSTATE_${code}` : undefined;
+}
+
+async function removeChunks(deps: FinaliserDeps, jobId: string, logger: Logger): Promise<void> {
+  try {
+    for await (const entry of deps.blob.list(deps.container, `${jobId}/`)) await deps.blob.delete(deps.container, entry.name);
+  } catch (error) {
+    logger.warn({ jobId, err: describeError(error).message }, "could not delete an import's chunk blobs");
+  }
+}
