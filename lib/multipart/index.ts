@@ -1,0 +1,2 @@
+export type { MultipartLimits, MultipartPart } from "./parser.ts";
+export { multipartBoundary, parseMultipart } from "./parser.ts";

@@ -1,0 +1,7 @@
+export { addCalendarMonths, daysBetween, isIsoDate, todayUtc } from "./dates.ts";
+export type { CatalogLookup, CatalogModel } from "./catalog.ts";
+export { lookupCatalog } from "./catalog.ts";
+export type { RegistrationEntries, ResolvedRegistration } from "./validate.ts";
+export { REGISTRATION_ERRORS, resolveRegistration, serialTaken } from "./validate.ts";
+export type { WarrantyState } from "./state.ts";
+export { INVOICE_CONTAINER, warrantyState } from "./state.ts";
