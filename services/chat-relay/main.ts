@@ -1,0 +1,37 @@
+import { runProcess } from "../../lib/runtime/index.ts";
+import type { ServiceDefinition } from "../../lib/runtime/index.ts";
+import { readChatRelayConfig } from "./config.ts";
+import type { ChatRelayConfig } from "./config.ts";
+import { CHAT_QUEUE } from "./model.ts";
+import { startChatRelay } from "./server.ts";
+
+/**
+ * The chat relay: the SignalR hub at `/hubs/chat` and the chat HTTP routes on CHAT_PORT, the
+ * chat worker on the `chat` queue, the fan-out to every instance, and the retention job.
+ */
+export const chatRelayService: ServiceDefinition<ChatRelayConfig> = {
+  name: "chat-relay",
+  readConfig: readChatRelayConfig,
+  queues: [CHAT_QUEUE],
+  async start(platform, config) {
+    const worker = platform.config.worker;
+    const instance = await startChatRelay({
+      pool: platform.pool,
+      bus: platform.bus,
+      logger: platform.logger.child({ service: "chat-relay", instance: config.instanceId }),
+      metrics: platform.metrics,
+      verifyToken: platform.verifyToken,
+      config,
+      worker: {
+        concurrency: worker.concurrency,
+        maxAttempts: worker.maxAttempts,
+        backoff: { baseMs: worker.retryBaseMs, maxMs: worker.retryMaxMs },
+      },
+    });
+    return { name: "chat-relay", url: instance.url, stop: () => instance.stop() };
+  },
+};
+
+if (import.meta.main) {
+  process.exitCode = await runProcess([chatRelayService], process.env);
+}
