@@ -1,0 +1,14 @@
+export type {
+  CauseGroup,
+  DeadLetterAction,
+  DeadLetterConsole,
+  DeadLetterConsoleDeps,
+  DeadLetterDetail,
+  DeadLetterItem,
+  DeadLetterListing,
+  Operator,
+  QueueSummary,
+} from "./console.ts";
+export { SYSTEM_QUEUES, createDeadLetterConsole } from "./console.ts";
+export type { SelectorInput } from "./selector.ts";
+export { parseSelector } from "./selector.ts";

@@ -1,0 +1,18 @@
+export type {
+  ColumnRule,
+  Conversion,
+  DateConversion,
+  DateToken,
+  MapConversion,
+  TimeUnit,
+  TransformationDefinition,
+  UnitConversion,
+} from "./definition.ts";
+export { TIME_UNITS, assertDefinition, dateTokens, definitionProblems } from "./definition.ts";
+export type { TransformationPlan, TransformedRow } from "./apply.ts";
+export { applyTransformation, planTransformation } from "./apply.ts";
+export type { TransformationScript, TransformationVersion } from "./store.ts";
+export { brandIdByName, createScript, findScript, getScript, listScripts, listVersions, updateScript } from "./store.ts";
+export type { RowTransformer, RowTransformerFactory, TransformationTarget } from "./transformer.ts";
+export { createRowTransformer } from "./transformer.ts";
+export { transformCsvRecords } from "./csv.ts";
