@@ -1,4 +1,9 @@
+import { backupCommand } from "./commands/backup.ts";
+import { dlqCommand } from "./commands/dlq.ts";
+import { flagsCommand } from "./commands/flags.ts";
+import { importCommand } from "./commands/import.ts";
 import { migrateCommand } from "./commands/migrate.ts";
+import { restoreCommand } from "./commands/restore.ts";
 import { startCommand } from "./commands/start.ts";
 import { tokenCommand } from "./commands/token.ts";
 
@@ -9,6 +14,11 @@ const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
   start: { run: startCommand, summary: "start api|ingest|ocr|chat-relay|all   run services in this process" },
   token: { run: tokenCommand, summary: "token --role R [--sub ID] [--brand NAME] [--expires 8h]   mint a dev JWT" },
   migrate: { run: migrateCommand, summary: "migrate up|down|status [--to N] [--steps N]   database migrations" },
+  dlq: { run: dlqCommand, summary: "dlq list [QUEUE] | show QUEUE ID | replay QUEUE (ID...|--cause CODE|--all) | purge QUEUE (ID...|--all) --yes   dead letters" },
+  flags: { run: flagsCommand, summary: "flags get NAME | set NAME on|off | list   feature flags (changes audited)" },
+  backup: { run: backupCommand, summary: "backup create|list|verify ID   database backups in blob storage" },
+  import: { run: importCommand, summary: "import FILE [--dry-run] [--max-invalid-percent N] [--url URL] [--token T]   bulk-import product models" },
+  restore: { run: restoreCommand, summary: "restore ID|latest --target URL [--yes]   restore into a new database" },
 };
 
 /** Dispatches `warranty-hub <command> ...`. */

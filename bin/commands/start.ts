@@ -1,12 +1,16 @@
 import { runProcess } from "../../lib/runtime/index.ts";
 import type { ServiceDefinition } from "../../lib/runtime/index.ts";
 import { apiService } from "../../services/api/main.ts";
+import { chatRelayService } from "../../services/chat-relay/main.ts";
 import { ingestService } from "../../services/ingest/main.ts";
+import { ocrService } from "../../services/ocr/main.ts";
 import type { Command } from "../cli.ts";
 
 const SERVICES: Readonly<Record<string, ServiceDefinition>> = {
   api: apiService,
+  "chat-relay": chatRelayService,
   ingest: ingestService,
+  ocr: ocrService,
 };
 
 /** `start <service>|all`: runs one service, or every service in one process. */

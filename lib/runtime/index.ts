@@ -1,5 +1,5 @@
 export type { Platform } from "./platform.ts";
-export { loadValidator, startPlatform } from "./platform.ts";
+export { createTransport, loadValidator, startPlatform } from "./platform.ts";
 export type { ProcessParts, RunningService } from "./lifecycle.ts";
 export { runUntilSignal } from "./lifecycle.ts";
 export type { ServiceDefinition } from "./process.ts";

@@ -119,7 +119,8 @@ export async function loadValidator() {
   return createMessageValidator(envelope, await loadMessageSchemas(new URL("messages/", SCHEMAS).pathname));
 }
 
-function createTransport(config: PlatformConfig, pool: Pool, logger: Logger): Transport {
+/** The transport the configuration names: RabbitMQ, Service Bus, or the PostgreSQL default on `pool`. */
+export function createTransport(config: PlatformConfig, pool: Pool, logger: Logger): Transport {
   switch (config.bus.kind) {
     case "postgres":
       return createPostgresTransport({ pool, logger });

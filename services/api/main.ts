@@ -1,9 +1,22 @@
+import { createDeadLetterConsole } from "../../lib/dead-letters/index.ts";
+import { createFlagEvaluator, createFlagStore } from "../../lib/flags/index.ts";
 import { runProcess } from "../../lib/runtime/index.ts";
+import { createRowTransformer } from "../../lib/transformations/index.ts";
 import type { ServiceDefinition } from "../../lib/runtime/index.ts";
 import { createApp } from "./app.ts";
 import { readApiConfig } from "./config.ts";
 import type { ApiConfig } from "./config.ts";
+import { deadLetterRoutes } from "./routes/admin-dead-letters.ts";
+import { brandRoutes } from "./routes/brands.ts";
+import { flagRoutes } from "./routes/flags.ts";
+import { importRoutes } from "./routes/imports.ts";
+import { productRoutes } from "./routes/products.ts";
+import { serviceRequestRoutes } from "./routes/service-requests.ts";
+import type { ServiceRequest } from "./routes/service-requests.ts";
+import { createEnvelope } from "../../lib/bus/index.ts";
+import type { Bus } from "../../lib/bus/index.ts";
 import { loadApiSchemas } from "./schemas.ts";
+import { transformationRoutes } from "./routes/transformations.ts";
 import { startApiServer } from "./server.ts";
 
 /** The Hono ingress: validates requests and hands work to the queues. */
@@ -20,7 +33,25 @@ export const apiService: ServiceDefinition<ApiConfig> = {
       schemas: await loadApiSchemas(),
       maxBodyBytes: config.maxBodyBytes,
       ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
-      routes: [],
+      routes: [
+        productRoutes({ pool: platform.pool, bus: platform.bus, blob: platform.blob }),
+        serviceRequestRoutes({ pool: platform.pool, participantsChanged: broadcastParticipants(platform.bus) }),
+        deadLetterRoutes(createDeadLetterConsole({ bus: platform.bus, pool: platform.pool })),
+        flagRoutes({ store: createFlagStore(platform.pool), verifyToken: platform.verifyToken, apiKey: config.flagApiKey }),
+        transformationRoutes({ pool: platform.pool }),
+        brandRoutes(platform.pool),
+        await importRoutes({
+          pool: platform.pool,
+          bus: platform.bus,
+          blob: platform.blob,
+          settings: config.imports,
+          transformRows: createRowTransformer({
+            pool: platform.pool,
+            flags: createFlagEvaluator({ store: createFlagStore(platform.pool), logger: platform.logger }),
+            logger: platform.logger,
+          }),
+        }),
+      ],
     });
     const server = await startApiServer({ app, port: config.port, host: config.host });
     const shown = config.host === "0.0.0.0" ? "127.0.0.1" : config.host;
@@ -30,4 +61,22 @@ export const apiService: ServiceDefinition<ApiConfig> = {
 
 if (import.meta.main) {
   process.exitCode = await runProcess([apiService], process.env);
+}
+
+/** The chat relays' fan-out topic (schemas/messages/chat.participants-changed.v1.json is the contract). */
+const CHAT_FANOUT_TOPIC = "chat-fanout";
+
+function broadcastParticipants(bus: Bus) {
+  return async (request: ServiceRequest) => {
+    if (!bus.canBroadcast) return;
+    const technicianId = request.status === "closed" ? null : request.technicianId;
+    await bus.broadcast(
+      CHAT_FANOUT_TOPIC,
+      createEnvelope("chat.participants-changed", {
+        serviceRequestId: request.id,
+        customerId: request.customerId,
+        technicianId,
+      }),
+    );
+  };
 }

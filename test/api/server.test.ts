@@ -12,7 +12,9 @@ import { testApp } from "./support.ts";
 describe("api config", () => {
   it("defaults port, host and body limit", () => {
     const { api, platform } = loadConfig({});
-    expect(api).toEqual({ port: 3000, host: "0.0.0.0", maxBodyBytes: 1_048_576, publicUrl: undefined });
+    expect(api).toMatchObject({ port: 3000, host: "0.0.0.0", maxBodyBytes: 1_048_576, publicUrl: undefined });
+    expect(api.flagApiKey).toBeUndefined();
+    expect(api.imports).toEqual({ maxBytes: 2 * 1024 ** 3, chunkBytes: 1024 ** 2 });
     expect(platform.bus.kind).toBe("postgres");
   });
 
