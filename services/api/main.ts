@@ -11,10 +11,7 @@ import { brandRoutes } from "./routes/brands.ts";
 import { flagRoutes } from "./routes/flags.ts";
 import { importRoutes } from "./routes/imports.ts";
 import { productRoutes } from "./routes/products.ts";
-import { serviceRequestRoutes } from "./routes/service-requests.ts";
-import type { ServiceRequest } from "./routes/service-requests.ts";
-import { createEnvelope } from "../../lib/bus/index.ts";
-import type { Bus } from "../../lib/bus/index.ts";
+import { announceToChat, serviceRequestRoutes } from "./routes/service-requests.ts";
 import { loadApiSchemas } from "./schemas.ts";
 import { transformationRoutes } from "./routes/transformations.ts";
 import { startApiServer } from "./server.ts";
@@ -35,7 +32,7 @@ export const apiService: ServiceDefinition<ApiConfig> = {
       ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
       routes: [
         productRoutes({ pool: platform.pool, bus: platform.bus, blob: platform.blob }),
-        serviceRequestRoutes({ pool: platform.pool, participantsChanged: broadcastParticipants(platform.bus) }),
+        serviceRequestRoutes({ pool: platform.pool, participantsChanged: announceToChat(platform.bus) }),
         deadLetterRoutes(createDeadLetterConsole({ bus: platform.bus, pool: platform.pool })),
         flagRoutes({ store: createFlagStore(platform.pool), verifyToken: platform.verifyToken, apiKey: config.flagApiKey }),
         transformationRoutes({ pool: platform.pool }),
@@ -61,22 +58,4 @@ export const apiService: ServiceDefinition<ApiConfig> = {
 
 if (import.meta.main) {
   process.exitCode = await runProcess([apiService], process.env);
-}
-
-/** The chat relays' fan-out topic (schemas/messages/chat.participants-changed.v1.json is the contract). */
-const CHAT_FANOUT_TOPIC = "chat-fanout";
-
-function broadcastParticipants(bus: Bus) {
-  return async (request: ServiceRequest) => {
-    if (!bus.canBroadcast) return;
-    const technicianId = request.status === "closed" ? null : request.technicianId;
-    await bus.broadcast(
-      CHAT_FANOUT_TOPIC,
-      createEnvelope("chat.participants-changed", {
-        serviceRequestId: request.id,
-        customerId: request.customerId,
-        technicianId,
-      }),
-    );
-  };
 }

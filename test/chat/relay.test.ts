@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createEnvelope } from "../../lib/bus/index.ts";
-import { CHAT, CHAT_FANOUT_TOPIC } from "../../services/chat-relay/model.ts";
-import type { ChatMessage, ParticipantsChanged } from "../../services/chat-relay/model.ts";
+import { announceToChat, serviceRequestRoutes } from "../../services/api/routes/service-requests.ts";
+import type { ChatMessage } from "../../services/chat-relay/model.ts";
+import { testApp } from "../api/support.ts";
 import { createTestDatabase } from "../support/database.ts";
 import type { TestDatabase } from "../support/database.ts";
 import { waitFor } from "../support/wait.ts";
@@ -111,7 +111,7 @@ describe.each(BUS_KINDS)("chat across two relay instances (%s transport)", (kind
   });
 
   it("removes a reassigned technician at once, whether or not the reassignment is announced", async () => {
-    const { id, customerId, technicianId, customer, technician } = await conversation();
+    const { id, technicianId, customer, technician } = await conversation();
     const replacementId = userId("tech2");
     const replacement = await client(a, replacementId, "technician");
     await expect(replacement.join(id)).rejects.toThrow(/not a participant/);
@@ -125,13 +125,17 @@ describe.each(BUS_KINDS)("chat across two relay instances (%s transport)", (kind
     await expect(technician.send(id, "still here?")).rejects.toThrow(/not a participant/);
     await expect(technician.join(id)).rejects.toThrow(/not a participant/);
 
-    // Announced: the service-request routes broadcast chat.participants-changed after reassigning.
+    // Announced: an operator reassigns through the API, which broadcasts chat.participants-changed.
     const back = await client(b, technicianId, "technician");
-    await db.pool.query("update service_requests set technician_id = $2 where id = $1", [id, technicianId]);
-    await back.join(id);
-    const changed: ParticipantsChanged = { serviceRequestId: id, customerId, technicianId };
-    await a.bus.broadcast(CHAT_FANOUT_TOPIC, createEnvelope(CHAT.participantsChangedType, changed));
+    const { app, sign } = await testApp({ routes: [serviceRequestRoutes({ pool: db.pool, participantsChanged: announceToChat(a.bus) })] });
+    const reassigned = await app.request(`/api/v1/service-requests/${id}`, {
+      method: "PATCH",
+      headers: { authorization: `Bearer ${await sign({ subject: "ops-1", role: "operator" })}`, "content-type": "application/json" },
+      body: JSON.stringify({ technicianId }),
+    });
+    expect(reassigned.status).toBe(200);
     await waitFor(() => replacement.removed.includes(id), { what: "the replaced technician to be told" });
+    await back.join(id);
     const after = await customer.send(id, "Welcome back.");
     await waitFor(() => back.received.some((m) => m.id === after.id), { what: "the returning technician to receive" });
     expect(replacement.received.map((m) => m.id)).toEqual([message.id]);
