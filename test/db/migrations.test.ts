@@ -114,8 +114,9 @@ describe("migrations", () => {
     const db = await fresh();
     await migrateUp(db.pool);
     await db.pool.query("update schema_migrations set checksum = 'edited-after-apply' where id = 1");
-    for (const attempt of [migrateUp(db.pool), migrateDown(db.pool, { steps: 1 })]) {
-      const error = await failure(attempt);
+    // One at a time: a second call started early would reject before anything awaits it.
+    for (const attempt of [() => migrateUp(db.pool), () => migrateDown(db.pool, { steps: 1 })]) {
+      const error = await failure(attempt());
       expect(error.code).toBe("MIGRATION_CHECKSUM_MISMATCH");
       expect(error.message).toMatch(/^migration 0001_platform was changed after it was applied/);
     }
