@@ -134,7 +134,8 @@ async function upload(
     const head = await readHead(chunks, SINGLE_PUT_BYTES);
     if (head.ended) {
       // Most uploads (invoices, chunks) are small: one Put Blob beats staging a 4 MiB block.
-      const bytes = Buffer.concat(head.chunks);
+      const [only, ...more] = head.chunks;
+      const bytes = only !== undefined && more.length === 0 ? only : Buffer.concat(head.chunks);
       await blob.upload(bytes, bytes.length, headers);
     } else {
       // Blocks are only staged until the final commit, so a failed upload leaves no blob behind.

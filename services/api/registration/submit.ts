@@ -18,7 +18,7 @@ const MAX_LENGTH: Readonly<Record<(typeof REGISTRATION_FIELDS)[number], number>>
   purchaseDate: 10,
 };
 
-/** The catalog checks of {@link submitRegistration}, for `readRegistrationForm` to run before the upload. */
+/** The catalog checks of {@link submitRegistration}, for `readRegistrationForm` to run alongside the upload. */
 export function registrationPrecheck(deps: SubmitDeps): FieldPrecheck {
   return async (fields) => {
     checkLengths(fields);

@@ -30,7 +30,7 @@ export interface UploadedForm {
   readonly prechecked: boolean;
 }
 
-/** Checks the text fields before the invoice is stored; throws to refuse the form without uploading it. */
+/** Checks the text fields while the invoice is stored; throws to refuse the form (the upload is then stopped and removed). */
 export type FieldPrecheck = (fields: Readonly<Record<FieldName, string>>) => Promise<void>;
 
 /** The content types an invoice may have, decided by its first bytes. */
@@ -54,8 +54,8 @@ export function sniffInvoiceType(head: Uint8Array): InvoiceType | undefined {
  * blob storage as `<owner>/<id>`: its first bytes must be PDF, JPEG or PNG (415 otherwise)
  * and it may not pass {@link MAX_INVOICE_BYTES} (413, found while streaming). On any failure
  * the partial blob is gone; after success the caller owns it. When every text field precedes
- * the invoice (browsers send fields in order), `precheck` sees them first, so a refused form
- * costs no upload.
+ * the invoice (browsers send fields in order), `precheck` runs alongside the upload; a refusal
+ * stops the upload and removes what it stored.
  */
 export async function readRegistrationForm(
   blob: BlobStore,
@@ -70,16 +70,15 @@ export async function readRegistrationForm(
   const fields: Partial<Record<FieldName, string>> = {};
   let invoice: StoredInvoice | undefined;
   let prechecked = false;
+  const source = Readable.fromWeb(request.body as never);
   try {
-    for await (const part of parseMultipart(Readable.fromWeb(request.body as never), boundary)) {
+    for await (const part of parseMultipart(source, boundary)) {
       if (part.name === "invoice") {
         if (invoice !== undefined) throw notAllowed("/invoice", "appears twice");
         const complete = completeFields(fields);
-        if (precheck !== undefined && complete !== undefined) {
-          await precheck(complete);
-          prechecked = true;
-        }
-        invoice = await storeInvoice(blob, name, part);
+        const check = precheck !== undefined && complete !== undefined ? precheck(complete) : undefined;
+        invoice = await storeChecked(blob, name, part, check, () => source.destroy());
+        prechecked = check !== undefined;
       } else if ((REGISTRATION_FIELDS as readonly string[]).includes(part.name)) {
         // A field sent again could undo what the precheck accepted.
         if (fields[part.name as FieldName] !== undefined) throw notAllowed(`/${part.name}`, "appears twice");
@@ -99,6 +98,36 @@ function completeFields(fields: Partial<Record<FieldName, string>>): Record<Fiel
   const { brand, modelNumber, serialNumber, purchaseDate } = fields;
   if (!brand || !modelNumber || !serialNumber || !purchaseDate) return undefined;
   return { brand, modelNumber, serialNumber, purchaseDate };
+}
+
+/**
+ * Stores the invoice while `check` runs, so the catalog round trip hides behind the upload. A
+ * refusal wins over any upload outcome: it aborts the upload by ending the request body and,
+ * once the upload has settled, removes whatever it stored, so a refused form leaves nothing.
+ */
+async function storeChecked(
+  blob: BlobStore,
+  name: string,
+  part: MultipartPart,
+  check: Promise<void> | undefined,
+  abort: () => void,
+): Promise<StoredInvoice> {
+  const stored = storeInvoice(blob, name, part);
+  if (check === undefined) return stored;
+  const refusal = check.then(
+    () => undefined,
+    (error: unknown) => {
+      abort();
+      return { error };
+    },
+  );
+  const [upload, refused] = await Promise.all([stored.then((value) => ({ value }), (error: unknown) => ({ error })), refusal]);
+  if (refused !== undefined) {
+    if ("value" in upload) await blob.delete(INVOICE_CONTAINER, name).catch(() => undefined);
+    throw refused.error;
+  }
+  if ("error" in upload) throw upload.error;
+  return upload.value;
 }
 
 async function storeInvoice(blob: BlobStore, name: string, part: MultipartPart): Promise<StoredInvoice> {
@@ -123,14 +152,14 @@ async function storeInvoice(blob: BlobStore, name: string, part: MultipartPart):
 
 /** Passes the body through once its first bytes name an accepted type; fails with 415 otherwise. */
 async function* sniff(body: AsyncIterable<Buffer>, onType: (type: InvoiceType) => void): AsyncGenerator<Buffer> {
-  let head = Buffer.alloc(0);
+  let head: Buffer = Buffer.alloc(0);
   let known = false;
   for await (const chunk of body) {
     if (known) {
       yield chunk;
       continue;
     }
-    head = Buffer.concat([head, chunk]);
+    head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
     if (head.length < SNIFF_BYTES) continue;
     onType(detect(head));
     known = true;
