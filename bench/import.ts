@@ -4,7 +4,8 @@
 //   3. our dry run and our commit, each end to end (streamed upload → chunks → ingest workers →
 //      finaliser → `succeeded`) against `warranty-hub start api` and `start ingest` processes;
 // and prints the ratios (targets: commit ≤ 1.5× baseline, dry-run rate ≥ 0.7× csv-parse+ajv)
-// and the peak RSS (VmHWM) of every process (target < 300 MB).
+// and the peak RSS (VmHWM) of every process (target < 300 MB). The services run with
+// BENCH_SERVICE_NODE_OPTIONS (default --max-semi-space-size=4, see below).
 // Run: npm run bench:import -- --rows 1000000 [--transport postgres|amqp] (not part of npm test).
 // Needs PostgreSQL (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres; a
 // throw-away database is created) and psql; RabbitMQ for --transport amqp (BENCH_AMQP_URL).
@@ -13,7 +14,7 @@ import type { ChildProcess } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
 import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { once } from "node:events";
@@ -34,6 +35,12 @@ const CLI = new URL("../bin/warranty-hub.ts", import.meta.url).pathname;
 const BRANDS = 20;
 /** Competing ingest processes (BENCH_INGEST_PROCESSES, default 1), as a deployment scales workers. */
 const INGEST_PROCESSES = Number(process.env.BENCH_INGEST_PROCESSES ?? 1);
+/**
+ * V8 flags of the api and ingest processes (BENCH_SERVICE_NODE_OPTIONS). A small young generation:
+ * chunk work makes much short-lived garbage, and the default semi-spaces grew each process by
+ * 100+ MB of RSS without making it faster. Run the services with the same flag in production.
+ */
+const SERVICE_NODE_OPTIONS = process.env.BENCH_SERVICE_NODE_OPTIONS ?? "--max-semi-space-size=4";
 
 const { values } = parseArgs({
   options: {
@@ -107,7 +114,11 @@ async function parseAndValidate(file: string): Promise<number> {
 }
 
 function startService(name: string, env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, [CLI, "start", name], { env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "inherit"] });
+  const options = [process.env.NODE_OPTIONS, SERVICE_NODE_OPTIONS].filter((o) => o !== undefined && o !== "").join(" ");
+  const child = spawn(process.execPath, [CLI, "start", name], {
+    env: { ...process.env, NODE_OPTIONS: options, ...env },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
   child.on("exit", (code, signal) => {
     if (code !== 0 && signal !== "SIGTERM") process.stderr.write(`${name} exited (${code ?? signal})\n`);
   });
@@ -183,7 +194,8 @@ async function startServices(dbUrl: string, storage: string, dir: string): Promi
   const api = startService("api", { ...env, PORT: String(port), HOST: "127.0.0.1" });
   const ingests: ChildProcess[] = [];
   for (let i = 0; i < INGEST_PROCESSES; i++) {
-    const concurrency = process.env.BENCH_WORKER_CONCURRENCY ?? "4";
+    // Checking a chunk is CPU-bound: more chunks in flight than cores add no speed, only buffers.
+    const concurrency = process.env.BENCH_WORKER_CONCURRENCY ?? String(availableParallelism());
     ingests.push(startService("ingest", { ...env, METRICS_PORT: String(await freePort()), WORKER_CONCURRENCY: concurrency }));
   }
   const apiUrl = `http://127.0.0.1:${port}`;
@@ -248,7 +260,11 @@ async function run(pool: Pool, dbUrl: string, storage: string, dir: string): Pro
   const file = join(dir, "models.csv");
   const bytes = await generate(file);
   const size = (bytes / 1048576).toFixed(1);
-  process.stdout.write(`rows: ${ROWS}, file: ${size} MB, transport: ${values.transport}, ingest processes: ${INGEST_PROCESSES}\n`);
+  const concurrency = process.env.BENCH_WORKER_CONCURRENCY ?? availableParallelism();
+  process.stdout.write(
+    `rows: ${ROWS}, file: ${size} MB, transport: ${values.transport}, ingest processes: ${INGEST_PROCESSES}, ` +
+      `worker concurrency: ${concurrency}, service NODE_OPTIONS: ${SERVICE_NODE_OPTIONS}\n`,
+  );
   const base = await baseline(pool, dbUrl, file);
   const parseMs = await parseAndValidate(file);
   const services = await startServices(dbUrl, storage, dir);

@@ -44,8 +44,8 @@ export interface ChunkResult {
   /** Rows with at least one error. */
   readonly invalid: number;
   /**
-   * The valid rows as COPY text-format lines ({@link STAGING_COLUMNS}), in batches of about
-   * 64 KiB: building them while checking keeps no per-row objects alive.
+   * The valid rows as COPY text-format lines ({@link STAGING_COLUMNS}), one batch per slice of
+   * records: building them while checking keeps no per-row objects alive.
    */
   readonly staging: string[];
   readonly errors: RowError[];
@@ -53,36 +53,39 @@ export interface ChunkResult {
 
 const PARSE_OPTIONS = { relax_column_count: true, skip_empty_lines: true, record_delimiter: ["\r\n", "\n"] };
 
+/** Records parsed at once: their arrays and strings then die young instead of crowding the old generation. */
+const SLICE_RECORDS = 1_000;
+
 /**
- * Parses a chunk with csv-parse and checks every row. A chunk that does not parse as a whole
- * (a stray quote) is parsed record by record, so one broken row is reported with its line
- * instead of hiding the rest.
+ * Parses a chunk with csv-parse and checks every row, a slice of records at a time. A slice
+ * that does not parse as a whole (a stray quote) is parsed record by record, so one broken row
+ * is reported with its line instead of hiding the rest.
  */
 export function checkChunk(data: Buffer, ctx: ChunkContext): ChunkResult {
   const spans = recordSpans(data, ctx.firstLine);
-  const records = parseRecords(data, spans);
   const staging: string[] = [];
   const errors: RowError[] = [];
-  let batch = "";
   let invalid = 0;
-  for (let i = 0; i < spans.length; i++) {
-    const span = spans[i] as RecordSpan;
-    const record = records[i] ?? [];
-    const row = ctx.firstRow + i;
-    const raw = data.toString("utf8", span.start, span.end);
-    const checked = record instanceof Error ? { problems: [malformed(record)] } : checkRecord(record, ctx);
-    if (checked.problems.length === 0 && checked.value !== undefined && checked.brand !== undefined) {
-      batch += stagingLine(ctx.jobId, row, span.line, checked.brand.id, checked.value, raw);
-      if (batch.length >= 65_536) {
-        staging.push(batch);
-        batch = "";
+  for (let from = 0; from < spans.length; from += SLICE_RECORDS) {
+    const slice = spans.slice(from, from + SLICE_RECORDS);
+    const records = parseRecords(data, slice);
+    const lines: string[] = [];
+    for (let i = 0; i < slice.length; i++) {
+      const span = slice[i] as RecordSpan;
+      const record = records[i] ?? [];
+      const row = ctx.firstRow + from + i;
+      const raw = data.toString("utf8", span.start, span.end);
+      const checked = record instanceof Error ? { problems: [malformed(record)] } : checkRecord(record, ctx);
+      if (checked.problems.length === 0 && checked.value !== undefined && checked.brand !== undefined) {
+        lines.push(stagingLine(ctx.jobId, row, span.line, checked.brand.id, checked.value, raw));
+      } else {
+        invalid++;
+        for (const problem of checked.problems) errors.push({ row, line: span.line, raw, ...problem });
       }
-    } else {
-      invalid++;
-      for (const problem of checked.problems) errors.push({ row, line: span.line, raw, ...problem });
     }
+    // One flat string per slice; appending row by row would keep a tree of string pieces alive.
+    if (lines.length > 0) staging.push(lines.join(""));
   }
-  if (batch !== "") staging.push(batch);
   return { total: spans.length, valid: spans.length - invalid, invalid, staging, errors };
 }
 
@@ -103,8 +106,11 @@ export function copyText(value: string): string {
 }
 
 function parseRecords(data: Buffer, spans: readonly RecordSpan[]): Array<string[] | Error> {
+  const first = spans[0];
+  const last = spans[spans.length - 1];
+  if (first === undefined || last === undefined) return [];
   try {
-    const all = parse(data, PARSE_OPTIONS);
+    const all = parse(data.subarray(first.start, last.end), PARSE_OPTIONS);
     if (all.length === spans.length) return all;
   } catch {
     // Fall through to record-by-record parsing, which pins the error to its row.

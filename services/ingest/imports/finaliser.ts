@@ -5,7 +5,18 @@ import type { Pool } from "../../../lib/db/index.ts";
 import { describeError } from "../../../lib/errors/index.ts";
 import type { ImportFinalisePayload } from "../../../lib/imports/index.ts";
 import type { Logger } from "../../../lib/log/index.ts";
-import { abandonJob, checkStaging, finishJob, lockJob, mergeStaging, moveDuplicates, previewMerge } from "./merge.ts";
+import {
+  abandonJob,
+  assertStaged,
+  checkStaging,
+  finishJob,
+  lockJob,
+  mergeStaging,
+  mergeUnlessDuplicates,
+  moveDuplicates,
+  previewMerge,
+} from "./merge.ts";
+import type { FinalisingJob } from "./merge.ts";
 
 /** What the finaliser works with. */
 export interface FinaliserDeps {
@@ -46,11 +57,12 @@ export function createFinaliser(deps: FinaliserDeps): MessageHandler {
 async function finalise(client: Parameters<typeof lockJob>[0], jobId: string): Promise<void> {
   const job = await lockJob(client, jobId);
   if (job === undefined || job.status !== "finalising") return;
+  if (!job.dryRun && !tooManyInvalid(job, job.invalid) && (await mergeAtOnce(client, jobId, job))) return;
   await checkStaging(client, jobId, job.valid);
   const duplicates = await moveDuplicates(client, jobId);
   const valid = job.valid - duplicates;
   const invalid = job.invalid + duplicates;
-  const tooMany = invalid * 100 > job.maxInvalidPercent * job.total;
+  const tooMany = tooManyInvalid(job, invalid);
   const error = tooMany
     ? {
         code: "IMPORT_TOO_MANY_INVALID",
@@ -68,6 +80,23 @@ async function finalise(client: Parameters<typeof lockJob>[0], jobId: string): P
   }
   const merged = await mergeStaging(client, jobId);
   await finishJob(client, jobId, { status: "succeeded", valid, invalid, ...merged });
+}
+
+/**
+ * Most files have no repeats and staging is whole: merging straight away saves the two passes
+ * over staging that check both, since the merge itself tells whether either was wrong. False,
+ * with nothing merged, when the file repeats a key; the slow path then moves the repeats out.
+ */
+async function mergeAtOnce(client: Parameters<typeof lockJob>[0], jobId: string, job: FinalisingJob): Promise<boolean> {
+  const merged = await mergeUnlessDuplicates(client, jobId);
+  if (merged === undefined) return false;
+  assertStaged(merged.inserted + merged.updated, job.valid);
+  await finishJob(client, jobId, { status: "succeeded", valid: job.valid, invalid: job.invalid, ...merged });
+  return true;
+}
+
+function tooManyInvalid(job: FinalisingJob, invalid: number): boolean {
+  return invalid * 100 > job.maxInvalidPercent * job.total;
 }
 
 function pgCode(error: unknown): string | undefined {

@@ -40,7 +40,11 @@ export async function lockJob(client: PoolClient, id: string): Promise<Finalisin
  */
 export async function checkStaging(client: PoolClient, id: string, valid: number): Promise<void> {
   const { rows } = await client.query<{ n: number }>("select count(*)::int as n from import_staging where job_id = $1", [id]);
-  const staged = rows[0]?.n ?? 0;
+  assertStaged(rows[0]?.n ?? 0, valid);
+}
+
+/** Throws `IMPORT_STAGING_LOST` unless `staged` (rows found in staging) equals the valid rows counted. */
+export function assertStaged(staged: number, valid: number): void {
   if (staged !== valid) {
     throw new AppError("IMPORT_STAGING_LOST", `staging holds ${staged} of the ${valid} valid rows (was the database restarted?)`);
   }
@@ -109,6 +113,26 @@ export async function mergeStaging(client: PoolClient, id: string): Promise<{ in
     [id],
   );
   return rows[0] ?? { inserted: 0, updated: 0 };
+}
+
+/** SQLSTATE of ON CONFLICT DO UPDATE meeting one key twice in its input. */
+const CARDINALITY_VIOLATION = "21000";
+
+/**
+ * {@link mergeStaging} inside a savepoint; undefined, with nothing merged, when staging repeats a
+ * brand + model_number (the caller then moves the repeats out and merges again).
+ */
+export async function mergeUnlessDuplicates(client: PoolClient, id: string): Promise<{ inserted: number; updated: number } | undefined> {
+  await client.query("savepoint import_merge");
+  try {
+    const merged = await mergeStaging(client, id);
+    await client.query("release savepoint import_merge");
+    return merged;
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== CARDINALITY_VIOLATION) throw error;
+    await client.query("rollback to savepoint import_merge");
+    return undefined;
+  }
 }
 
 /** Ends the job with its final counts and drops its staging rows. */
