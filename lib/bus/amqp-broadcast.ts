@@ -119,6 +119,14 @@ async function subscribe(options: SubscribeOptions): Promise<TransportSubscripti
   const bind = async (session: AmqpSession) => {
     const opened = await session.model.createChannel();
     opened.on("error", (error: Error) => logger.warn({ err: error.message }, "amqp broadcast channel error"));
+    // A channel the broker closes (its queue vanished while the broker was booting) cancels no
+    // consumer; without this the instance would stay deaf on a connection that looks healthy.
+    opened.on("close", () => {
+      if (!closed && channel === opened) {
+        channel = undefined;
+        rebind(session, "the broadcast channel closed");
+      }
+    });
     await opened.assertExchange(topic, "fanout", { durable: true });
     // A new name per binding: a broker that is still booting deletes the transient queues it had
     // before the restart, and would take a same-named new one with them.

@@ -54,9 +54,20 @@ describe("chat across a RabbitMQ restart", () => {
       restarted = true;
       await sender;
       expect(acknowledgedAfter).toBe(AFTER);
-      // The fan-out re-subscribed after the restart: the latest acknowledged message arrived live.
-      const latest = [...acknowledged.values()].at(-1);
-      await waitFor(() => technician.received.some((m) => m.id === latest?.id), { what: "a live push after the restart" });
+      // The fan-out re-subscribed after the restart: a message sent now arrives live. Each relay
+      // re-binds when its own connection returns, so the other instance may still have been
+      // re-binding while the loop above ran; probe until one push lands (bounded).
+      let probe = 0;
+      await waitFor(
+        async () => {
+          const clientMessageId = `probe${probe++}`;
+          const sent = await customer.send(id, `probe ${probe}`, clientMessageId);
+          acknowledged.set(clientMessageId, sent);
+          await sleep(200);
+          return technician.received.some((m) => m.id === sent.id);
+        },
+        { timeoutMs: 20_000, intervalMs: 100, what: "a live push after the restart" },
+      );
 
       // Whatever was reported failed is safe to send again with its id: stored once either way.
       for (const clientMessageId of failed) {
