@@ -3,7 +3,7 @@ import { stat } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { parseArgs } from "node:util";
 import { createTokenSigner, loadOrCreateSecret } from "../../lib/auth/index.ts";
-import { ConfigError, envReader, readPlatformConfig } from "../../lib/config/index.ts";
+import { readCliConfig } from "./cli-config.ts";
 import type { ImportErrorPage, ImportJobView } from "../../lib/imports/index.ts";
 import type { Command } from "../cli.ts";
 
@@ -45,17 +45,8 @@ export const importCommand: Command = async (args, env) => {
 
 /** A super-admin token signed with the local secret, as `token --role super_admin` would mint. */
 async function devToken(env: Env): Promise<string | undefined> {
-  const reader = envReader(env);
-  const config = readPlatformConfig(reader);
-  try {
-    reader.done();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      return undefined;
-    }
-    throw error;
-  }
+  const config = readCliConfig(env);
+  if (!config) return undefined;
   const secret = config.jwtSecret ?? (await loadOrCreateSecret(config.dataDir));
   return createTokenSigner(secret)({ subject: "cli-import", role: "super_admin", expiresIn: "1h" });
 }

@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { ConfigError, envReader, readPlatformConfig } from "../../lib/config/index.ts";
+import { readCliConfig } from "./cli-config.ts";
 import { createPool, migrateDown, migrateUp, migrationStatus } from "../../lib/db/index.ts";
 import { startEmbeddedPostgres } from "../../lib/embedded/index.ts";
 import { createLogger } from "../../lib/log/index.ts";
@@ -20,15 +20,8 @@ export const migrateCommand: Command = async (args, env) => {
     process.stderr.write("usage: warranty-hub migrate up|down|status [--to N] [--steps N]\n");
     return 2;
   }
-  const reader = envReader(env);
-  const config = readPlatformConfig(reader);
-  try {
-    reader.done();
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`${error.message}\n`);
-    return 2;
-  }
+  const config = readCliConfig(env);
+  if (!config) return 2;
   const logger = createLogger({ level: config.logLevel, name: "migrate" });
   const embedded = config.databaseUrl
     ? undefined

@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { ROLES, createTokenSigner, loadOrCreateSecret } from "../../lib/auth/index.ts";
 import type { Role } from "../../lib/auth/index.ts";
-import { ConfigError, envReader, readPlatformConfig } from "../../lib/config/index.ts";
+import { readCliConfig } from "./cli-config.ts";
 import type { Command } from "../cli.ts";
 
 /** `token --role R [--sub ID] [--brand NAME] [--expires 8h]`: prints a JWT signed with the configured secret. */
@@ -24,17 +24,8 @@ export const tokenCommand: Command = async (args, env) => {
     process.stderr.write("--brand is required for brand_admin\n");
     return 2;
   }
-  const reader = envReader(env);
-  const config = readPlatformConfig(reader);
-  try {
-    reader.done();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      return 2;
-    }
-    throw error;
-  }
+  const config = readCliConfig(env);
+  if (!config) return 2;
   const secret = config.jwtSecret ?? (await loadOrCreateSecret(config.dataDir));
   const sign = createTokenSigner(secret);
   const token = await sign({
