@@ -10,19 +10,10 @@ import {
   withDatabase,
 } from "../../lib/backup/index.ts";
 import { createPool } from "../../lib/db/index.ts";
-import { AppError } from "../../lib/errors/index.ts";
 import { createTestDatabase } from "../support/database.ts";
 import type { TestDatabase } from "../support/database.ts";
 import { backupStore, seedCatalog } from "./support.ts";
-
-async function failure(promise: Promise<unknown>): Promise<AppError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  if (!(error instanceof AppError)) throw new Error(`expected an AppError, got ${String(error)}`);
-  return error;
-}
+import { rejectionOf } from "../support/errors.ts";
 
 describe("creating backups", () => {
   const databases: TestDatabase[] = [];
@@ -40,7 +31,7 @@ describe("creating backups", () => {
     expect(parseToolMajor("something else")).toBeUndefined();
     const tool = await findPgTool("pg_dump", 13);
     expect(tool.major).toBeGreaterThanOrEqual(13);
-    const error = await failure(findPgTool("pg_dump", 99));
+    const error = await rejectionOf(findPgTool("pg_dump", 99));
     expect(error.code).toBe("BACKUP_TOOL_UNAVAILABLE");
     expect(error.message).toContain(`${tool.path} (${tool.major})`);
     expect(error.message).toContain("postgresql-client-99");
@@ -98,7 +89,7 @@ describe("creating backups", () => {
     databases.push(source);
     const store = backupStore();
     const wrongUrl = withDatabase(source.url, `${source.name}_missing`);
-    const error = await failure(createBackup({ ...store, pool: source.pool, databaseUrl: wrongUrl }));
+    const error = await rejectionOf(createBackup({ ...store, pool: source.pool, databaseUrl: wrongUrl }));
     expect(error.code).toBe("BACKUP_DUMP_FAILED");
     expect(error.message).toContain("does not exist");
     expect(await listBackups(store)).toEqual([]);

@@ -1,10 +1,10 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
-import { AppError } from "../../lib/errors/index.ts";
 import { createPool, loadMigrations, migrateDown, migrateUp, migrationStatus } from "../../lib/db/index.ts";
 import { createTestDatabase } from "../support/database.ts";
 import type { TestDatabase } from "../support/database.ts";
+import { rejectionOf } from "../support/errors.ts";
 
 const run = promisify(execFile);
 
@@ -17,15 +17,6 @@ async function schemaDump(url: string): Promise<string> {
     .split("\n")
     .filter((line) => line.trim() !== "" && !line.startsWith("--") && !/^\\(un)?restrict /.test(line))
     .join("\n");
-}
-
-async function failure(promise: Promise<unknown>): Promise<AppError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  if (!(error instanceof AppError)) throw new Error(`expected an AppError, got ${String(error)}`);
-  return error;
 }
 
 describe("migrations", () => {
@@ -52,8 +43,8 @@ describe("migrations", () => {
       migrations.map((m) => ({ id: m.id, name: m.name, appliedAt: undefined, drifted: false })),
     );
     expect(await migrateDown(db.pool, { steps: 1 })).toEqual([]);
-    expect((await failure(migrateDown(db.pool, { steps: -1 }))).code).toBe("MIGRATION_OPTIONS_INVALID");
-    expect((await failure(migrateUp(db.pool, { to: Number.NaN }))).code).toBe("MIGRATION_OPTIONS_INVALID");
+    expect((await rejectionOf(migrateDown(db.pool, { steps: -1 }))).code).toBe("MIGRATION_OPTIONS_INVALID");
+    expect((await rejectionOf(migrateUp(db.pool, { to: Number.NaN }))).code).toBe("MIGRATION_OPTIONS_INVALID");
   });
 
   it("applies every migration and rolls each back one at a time to the original schema", async () => {
@@ -116,7 +107,7 @@ describe("migrations", () => {
     await db.pool.query("update schema_migrations set checksum = 'edited-after-apply' where id = 1");
     // One at a time: a second call started early would reject before anything awaits it.
     for (const attempt of [() => migrateUp(db.pool), () => migrateDown(db.pool, { steps: 1 })]) {
-      const error = await failure(attempt());
+      const error = await rejectionOf(attempt());
       expect(error.code).toBe("MIGRATION_CHECKSUM_MISMATCH");
       expect(error.message).toMatch(/^migration 0001_platform was changed after it was applied/);
     }
@@ -128,7 +119,7 @@ describe("migrations", () => {
   it("rolls a failed migration back entirely and leaves the lock free", async () => {
     const db = await fresh();
     await db.pool.query("create table outbox (id integer)");
-    const error = await failure(migrateUp(db.pool));
+    const error = await rejectionOf(migrateUp(db.pool));
     expect(error.code).toBe("MIGRATION_FAILED");
     expect(error.message).toContain("0001_platform up failed");
     const { rows } = await db.pool.query("select to_regclass('bus_messages')::text as t, to_regclass('schema_migrations')::text as m");

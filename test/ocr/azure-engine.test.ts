@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { envReader } from "../../lib/config/index.ts";
-import { isAppError } from "../../lib/errors/index.ts";
 import { readOcrConfig } from "../../services/ocr/config.ts";
 import { createAzureEngine, createOcrEngine } from "../../services/ocr/engines/index.ts";
 import type { OcrEngine } from "../../services/ocr/engines/index.ts";
 import { prebuiltInvoiceResult, startDocumentIntelligenceDouble } from "../support/document-intelligence-double.ts";
 import type { DocumentIntelligenceDouble } from "../support/document-intelligence-double.ts";
 import { pngHeader, TEXT_INVOICES, textPdf } from "./fixtures.ts";
+import { rejectionOf } from "../support/errors.ts";
 
 const KEY = "test-key-0123456789";
 const CONTENT = "Northwind Traders Inc.\nInvoice #: 10045\nInvoice Date: 5 Mar 2024\nRefrigerator RF-550 SN RF550-0099 1 $1,199.00\nTotal Due $1,299.00";
@@ -30,9 +30,8 @@ const analyze = async (engine: OcrEngine, bytes?: Uint8Array) =>
   engine.analyze({ bytes: bytes ?? (await textPdf(TEXT_INVOICES[1]!)), contentType: "application/pdf" }, { signal: new AbortController().signal });
 
 async function failure(promise: Promise<unknown>) {
-  const error: unknown = await promise.then(() => undefined, (e: unknown) => e);
-  if (!isAppError(error)) throw new Error(`expected an AppError, got ${String(error)}`);
-  return { code: error.code, retryable: error.retryable };
+  const { code, retryable } = await rejectionOf(promise);
+  return { code, retryable };
 }
 
 describe("Azure engine through @azure/ai-form-recognizer against the REST double", () => {

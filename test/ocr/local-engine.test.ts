@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isAppError } from "../../lib/errors/index.ts";
 import type { OcrLimits } from "../../services/ocr/config.ts";
 import { createLocalEngine } from "../../services/ocr/engines/index.ts";
 import type { InvoiceExtraction, OcrEngine } from "../../services/ocr/engines/index.ts";
 import { countCorrect } from "./accuracy.ts";
 import { bombPdf, encryptedPdf, hugeImagePdf, jpegHeader, manyPagesPdf, pngHeader, TEXT_INVOICES, textPdf } from "./fixtures.ts";
+import { rejectionOf } from "../support/errors.ts";
 
 const limits: OcrLimits = {
   maxFileBytes: 2 * 1024 * 1024,
@@ -18,12 +18,8 @@ const signal = () => new AbortController().signal;
 
 /** Runs `analyze` and returns the AppError it threw. */
 async function failure(engine: OcrEngine, bytes: Uint8Array, contentType = "application/pdf") {
-  const error: unknown = await engine.analyze({ bytes, contentType }, { signal: signal() }).then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isAppError(error)) throw new Error(`expected an AppError, got ${String(error)}`);
-  return { code: error.code, retryable: error.retryable };
+  const { code, retryable } = await rejectionOf(engine.analyze({ bytes, contentType }, { signal: signal() }));
+  return { code, retryable };
 }
 
 describe("local engine: PDF text layer", () => {
