@@ -1,8 +1,8 @@
-import type { Notification } from "pg";
-import type { Pool, PoolClient } from "../db/index.ts";
+import type { Pool } from "../db/index.ts";
 import { AppError, describeError } from "../errors/index.ts";
 import type { Logger } from "../log/index.ts";
 import type { BroadcastCapability, TransportSubscription } from "./port.ts";
+import { openListenConnection } from "./postgres-listener.ts";
 
 /** The NOTIFY channel of broadcasts; the payload is `topic\n` + `i<body>` or `r<bus_broadcasts id>`. */
 export const BROADCAST_CHANNEL = "bus_broadcast";
@@ -58,10 +58,7 @@ export function postgresBroadcast(pool: Pool, logger: Logger, retryMs: number): 
   };
 }
 
-/**
- * A LISTEN connection of its own that reconnects after `retryMs`; deliveries keep NOTIFY order.
- * `ready` settles after the first attempt to listen.
- */
+/** A LISTEN connection of its own for one topic; deliveries keep NOTIFY order. */
 function listen(
   pool: Pool,
   logger: Logger,
@@ -69,9 +66,6 @@ function listen(
   topic: string,
   onMessage: (body: string) => void,
 ): TransportSubscription & { ready: Promise<void> } {
-  let client: PoolClient | undefined;
-  let retry: NodeJS.Timeout | undefined;
-  let closed = false;
   let chain: Promise<void> = Promise.resolve();
   const prefix = `${topic}\n`;
   const deliver = async (kind: string, data: string) => {
@@ -79,48 +73,25 @@ function listen(
     const { rows } = await pool.query<{ body: string }>("select body from bus_broadcasts where id = $1", [data]);
     if (rows[0] !== undefined) onMessage(rows[0].body);
   };
-  const onNotification = (message: Notification) => {
-    const payload = message.payload ?? "";
-    // A released connection lives on until the server has read its Terminate.
-    if (closed || !payload.startsWith(prefix)) return;
-    const rest = payload.slice(prefix.length);
-    chain = chain
-      .then(() => deliver(rest.slice(0, 1), rest.slice(1)))
-      .catch((error: unknown) => logger.warn({ err: describeError(error).message }, "broadcast dropped"));
-  };
-  const connect = async () => {
-    let next: PoolClient | undefined;
-    try {
-      next = await pool.connect();
-      const current = next;
-      current.on("notification", onNotification);
-      current.on("error", (error) => {
-        // Already released (closing, or a failed LISTEN released it): releasing twice throws.
-        if (client !== current) return;
-        logger.warn({ err: error.message }, "broadcast listener connection failed");
-        client = undefined;
-        current.release(true);
-        if (!closed) retry = setTimeout(() => void connect(), retryMs);
-      });
-      await current.query(`listen ${BROADCAST_CHANNEL}`);
-      if (closed) current.release(true);
-      else client = current;
-    } catch (error) {
-      next?.release(true);
-      logger.warn({ err: describeError(error).message }, "broadcast listener could not connect; retrying");
-      if (!closed) retry = setTimeout(() => void connect(), retryMs);
-    }
-  };
-  const connecting = connect();
+  const connection = openListenConnection({
+    pool,
+    logger,
+    channel: BROADCAST_CHANNEL,
+    retryMs,
+    what: "broadcast listener",
+    onNotification(payload) {
+      if (!payload.startsWith(prefix)) return;
+      const rest = payload.slice(prefix.length);
+      chain = chain
+        .then(() => deliver(rest.slice(0, 1), rest.slice(1)))
+        .catch((error: unknown) => logger.warn({ err: describeError(error).message }, "broadcast dropped"));
+    },
+  });
   return {
-    ready: connecting,
+    ready: connection.ready,
     async close() {
-      closed = true;
-      clearTimeout(retry);
-      await connecting;
+      await connection.close();
       await chain;
-      client?.release(true);
-      client = undefined;
     },
   };
 }

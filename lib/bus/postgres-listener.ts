@@ -53,48 +53,104 @@ export interface Listener {
   close(): Promise<void>;
 }
 
+/** A connection of its own that LISTENs on one channel; see {@link openListenConnection}. */
+export interface ListenConnection {
+  /** Settles after the first attempt to listen, whether or not it succeeded. */
+  readonly ready: Promise<void>;
+  /** Stops reconnecting and destroys the connection: a pooled one would still be listening. */
+  close(): Promise<void>;
+}
+
+/** Options of {@link openListenConnection}. */
+export interface ListenOptions {
+  readonly pool: Pool;
+  readonly logger: Logger;
+  readonly channel: string;
+  readonly retryMs: number;
+  /** Names the connection in log lines. */
+  readonly what: string;
+  readonly onNotification: (payload: string) => void;
+  /** Runs after every (re)connect: notifications sent while it was down were missed. */
+  readonly onConnected?: () => void;
+}
+
 /**
- * One LISTEN connection per transport, opened with the first consumer. When it breaks it
- * reconnects after `retryMs`, and wakes every consumer, since notifications were missed.
+ * LISTENs on `channel` from a connection taken out of the pool for good, and reconnects
+ * after `retryMs` whenever it breaks. Notifications stop the moment `close` is called, even
+ * though a released connection lives on until the server has read its Terminate.
  */
-export function createListener(pool: Pool, logger: Logger, retryMs: number): Listener {
-  const wakers = new Map<string, Set<() => void>>();
+export function openListenConnection(options: ListenOptions): ListenConnection {
+  const { logger, what } = options;
   let client: PoolClient | undefined;
-  let connecting: Promise<void> | undefined;
   let retry: NodeJS.Timeout | undefined;
   let closed = false;
-  const wakeAll = () => wakers.forEach((set) => set.forEach((wake) => wake()));
-  const onNotification = (message: Notification) => wakers.get(message.payload ?? "")?.forEach((wake) => wake());
   const reconnectLater = () => {
-    if (!closed && retry === undefined) retry = setTimeout(() => ((retry = undefined), void ensure()), retryMs);
+    if (closed || retry !== undefined) return;
+    retry = setTimeout(() => {
+      retry = undefined;
+      connecting = connect();
+    }, options.retryMs);
   };
   const connect = async () => {
     let next: PoolClient | undefined;
     try {
-      next = await pool.connect();
+      next = await options.pool.connect();
       const current = next;
-      current.on("notification", onNotification);
+      current.on("notification", (message: Notification) => {
+        if (!closed) options.onNotification(message.payload ?? "");
+      });
       current.on("error", (error) => {
         // Already released (closing, or a failed LISTEN released it): releasing twice throws.
         if (client !== current) return;
-        logger.warn({ err: error.message }, "bus listener connection failed");
+        logger.warn({ err: error.message }, `${what} connection failed`);
         client = undefined;
         current.release(true);
         reconnectLater();
       });
-      await current.query(`listen ${BUS_CHANNEL}`);
+      await current.query(`listen ${options.channel}`);
       if (closed) current.release(true);
-      else client = current;
-      wakeAll();
+      else {
+        client = current;
+        options.onConnected?.();
+      }
     } catch (error) {
       next?.release(true);
-      logger.warn({ err: describeError(error).message }, "bus listener could not connect; polling until it does");
+      logger.warn({ err: describeError(error).message }, `${what} could not connect; retrying`);
       reconnectLater();
     }
   };
+  let connecting = connect();
+  return {
+    ready: connecting,
+    async close() {
+      closed = true;
+      clearTimeout(retry);
+      await connecting;
+      client?.release(true);
+      client = undefined;
+    },
+  };
+}
+
+/**
+ * One LISTEN connection per transport, opened with the first consumer; after a reconnect it
+ * wakes every consumer, since notifications were missed (they poll meanwhile).
+ */
+export function createListener(pool: Pool, logger: Logger, retryMs: number): Listener {
+  const wakers = new Map<string, Set<() => void>>();
+  let connection: ListenConnection | undefined;
+  let closed = false;
   const ensure = () => {
-    if (closed || client || connecting) return;
-    connecting = connect().finally(() => (connecting = undefined));
+    if (closed || connection) return;
+    connection = openListenConnection({
+      pool,
+      logger,
+      channel: BUS_CHANNEL,
+      retryMs,
+      what: "bus listener",
+      onNotification: (queue) => wakers.get(queue)?.forEach((wake) => wake()),
+      onConnected: () => wakers.forEach((set) => set.forEach((wake) => wake())),
+    });
   };
   return {
     subscribe(queue, wake) {
@@ -109,12 +165,7 @@ export function createListener(pool: Pool, logger: Logger, retryMs: number): Lis
     },
     async close() {
       closed = true;
-      clearTimeout(retry);
-      await connecting;
-      // Destroyed rather than pooled: a reused connection would still be listening.
-      client?.release(true);
-      client = undefined;
+      await connection?.close();
     },
   };
 }
-
