@@ -3,7 +3,6 @@ import type {
   CreateQueueOptions,
   QueueProperties,
   QueueRuntimeProperties,
-  ServiceBusMessage,
   ServiceBusReceivedMessage,
   ServiceBusReceiver,
   ServiceBusReceiverOptions,
@@ -12,14 +11,27 @@ import type {
 import { AppError } from "../errors/index.ts";
 import type { Logger } from "../log/index.ts";
 import type {
-  DeadLetter,
   DeadLetterSelector,
   Delivery,
-  OutgoingMessage,
   QueueDepth,
   Transport,
   TransportSubscription,
 } from "./port.ts";
+import {
+  attemptOf,
+  bodyText,
+  compareSequence,
+  copyOf,
+  matches,
+  MAX_REASON_CHARS,
+  outgoing,
+  PROP,
+  replayProperties,
+  sequenceOf,
+  stringProperty,
+  toDeadLetter,
+} from "./service-bus-messages.ts";
+import type { Properties } from "./service-bus-messages.ts";
 import { serviceBusBroadcast } from "./service-bus-broadcast.ts";
 import type { ServiceBusTopics } from "./service-bus-broadcast.ts";
 
@@ -83,21 +95,6 @@ export type ServiceBusTransportOptions = {
 
 const DEFAULT_QUEUE: ServiceBusQueueDefaults = { maxDeliveryCount: 10, lockDuration: "PT30S" };
 const PAGE = 100;
-/** Service Bus rejects dead-letter reasons and descriptions longer than this. */
-const MAX_REASON_CHARS = 4096;
-
-/** Application properties the transport owns; a replay strips them so the copy starts at attempt 1. */
-const PROP = {
-  attempt: "attempt",
-  firstFailedAt: "firstFailedAt",
-  lastErrorCode: "lastErrorCode",
-  lastErrorMessage: "lastErrorMessage",
-  attempts: "attempts",
-  lastFailedAt: "lastFailedAt",
-} as const;
-const OWNED_PROPS = new Set<string>([...Object.values(PROP), "DeadLetterReason", "DeadLetterErrorDescription"]);
-
-type Properties = NonNullable<ServiceBusMessage["applicationProperties"]>;
 
 /**
  * Azure Service Bus transport: peek-lock receive with automatic lock renewal, retries as
@@ -390,82 +387,6 @@ async function settleDeadLetters(
     await receiver.close();
   }
   return done.sort((a, b) => compareSequence(a, b)).map((m) => String(m.messageId));
-}
-
-function outgoing(message: OutgoingMessage): ServiceBusMessage {
-  return {
-    messageId: message.messageId,
-    // Raw UTF-8 bytes: the SDK would JSON-encode a string body a second time.
-    body: Buffer.from(message.body, "utf8"),
-    contentType: "application/json",
-    correlationId: message.correlationId,
-    subject: message.type,
-  };
-}
-
-function copyOf(message: ServiceBusReceivedMessage, applicationProperties: Properties): ServiceBusMessage {
-  return {
-    messageId: message.messageId,
-    body: Buffer.from(bodyText(message.body), "utf8"),
-    contentType: message.contentType,
-    correlationId: message.correlationId,
-    subject: message.subject,
-    applicationProperties,
-  };
-}
-
-function replayProperties(message: ServiceBusReceivedMessage): Properties {
-  return Object.fromEntries(Object.entries(message.applicationProperties ?? {}).filter(([key]) => !OWNED_PROPS.has(key)));
-}
-
-function toDeadLetter(queue: string, message: ServiceBusReceivedMessage): DeadLetter {
-  const fallbackTime = (message.enqueuedTimeUtc ?? new Date(0)).toISOString();
-  const attempts = message.applicationProperties?.[PROP.attempts];
-  return {
-    messageId: String(message.messageId),
-    queue,
-    body: bodyText(message.body),
-    reason: { code: message.deadLetterReason ?? "UNKNOWN", message: message.deadLetterErrorDescription ?? "" },
-    attempts: typeof attempts === "number" ? attempts : attemptOf(message),
-    firstFailedAt: stringProperty(message, PROP.firstFailedAt) ?? fallbackTime,
-    lastFailedAt: stringProperty(message, PROP.lastFailedAt) ?? fallbackTime,
-  };
-}
-
-function matches(selector: DeadLetterSelector, message: ServiceBusReceivedMessage): boolean {
-  switch (selector.kind) {
-    case "ids":
-      return selector.ids.includes(String(message.messageId));
-    case "cause":
-      return message.deadLetterReason === selector.code;
-    case "all":
-      return true;
-  }
-}
-
-function attemptOf(message: ServiceBusReceivedMessage): number {
-  const value = message.applicationProperties?.[PROP.attempt];
-  return typeof value === "number" && Number.isInteger(value) && value > 0 ? value : 1;
-}
-
-function stringProperty(message: ServiceBusReceivedMessage, key: string): string | undefined {
-  const value = message.applicationProperties?.[key];
-  return typeof value === "string" ? value : undefined;
-}
-
-function bodyText(body: unknown): string {
-  if (typeof body === "string") return body;
-  if (body instanceof Uint8Array) return Buffer.from(body).toString("utf8");
-  return JSON.stringify(body);
-}
-
-function sequenceOf(message: ServiceBusReceivedMessage): string {
-  return message.sequenceNumber?.toString() ?? "";
-}
-
-function compareSequence(a: ServiceBusReceivedMessage, b: ServiceBusReceivedMessage): number {
-  if (!a.sequenceNumber || !b.sequenceNumber) return 0;
-  return a.sequenceNumber.compare(b.sequenceNumber);
 }
 
 async function sdk<T>(code: string, message: string, run: () => Promise<T>): Promise<T> {
