@@ -132,3 +132,44 @@ describe("`start all` serves the API and the chat hub on one origin", () => {
     expect(logLines(run.stdout()).some((l) => l.msg === "stopped")).toBe(true);
   });
 });
+
+describe("a separate `start chat-relay`", () => {
+  let db: TestDatabase;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    dataDir = await mkdtemp(join(tmpdir(), "wh-chat-alone-"));
+  });
+
+  afterAll(async () => {
+    await rm(dataDir, { recursive: true, force: true });
+    await db.drop();
+  });
+
+  it("keeps the hub on CHAT_PORT, with /metrics and /health on METRICS_PORT", async () => {
+    const [chatPort, metricsPort] = [await freePort(), await freePort()];
+    const run = runScript("bin/warranty-hub.ts", ["start", "chat-relay"], {
+      DATABASE_URL: db.url,
+      AZURE_STORAGE_CONNECTION_STRING: inject("storageConnectionString"),
+      JWT_SECRET: SECRET,
+      DATA_DIR: dataDir,
+      CHAT_PORT: String(chatPort),
+      CHAT_HOST: "127.0.0.1",
+      METRICS_PORT: String(metricsPort),
+    });
+    try {
+      await waitFor(() => ready(`http://127.0.0.1:${metricsPort}`, run), { timeoutMs: 50_000, what: "start chat-relay" });
+      const hub = `http://127.0.0.1:${chatPort}/hubs/chat`;
+      const negotiate = await fetch(`${hub}/negotiate?negotiateVersion=1`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${await tokenFor(userId("customer"))}` },
+      });
+      expect(negotiate.status).toBe(200);
+      expect(run.stderr()).toContain(`chat-relay: ${hub}`);
+    } finally {
+      run.child.kill("SIGTERM");
+    }
+    expect(await run.exited).toBe(0);
+  });
+});
