@@ -2,5 +2,5 @@ export type { Platform } from "./platform.ts";
 export { createTransport, loadValidator, startPlatform } from "./platform.ts";
 export type { ProcessParts, RunningService } from "./lifecycle.ts";
 export { runUntilSignal } from "./lifecycle.ts";
-export type { ServiceDefinition } from "./process.ts";
+export type { ServiceContext, ServiceDefinition, SharedHttpServer, StartedService } from "./process.ts";
 export { EXIT, runProcess } from "./process.ts";

@@ -1,3 +1,4 @@
+import type { Server } from "node:http";
 import { ConfigError, envReader, readPlatformConfig } from "../config/index.ts";
 import type { EnvReader, PlatformConfig } from "../config/index.ts";
 import { startOpsServer } from "../health/index.ts";
@@ -8,12 +9,31 @@ import type { RunningService } from "./lifecycle.ts";
 import { startPlatform } from "./platform.ts";
 import type { Platform } from "./platform.ts";
 
+/** An HTTP server one service lends to the services started after it, so they share its origin. */
+export interface SharedHttpServer {
+  readonly server: Server;
+  /** `http://host:port`, as the banner shows it. */
+  readonly url: string;
+}
+
+/** What a service is started with besides the platform and its configuration. */
+export interface ServiceContext {
+  /**
+   * The server of a service started earlier in this process (the API's), if one lent it:
+   * a service with HTTP routes of its own mounts them there instead of listening on its own port.
+   */
+  readonly httpServer?: SharedHttpServer;
+}
+
+/** A started service: `url` goes into the banner, `httpServer` is lent to the services after it. */
+export type StartedService = RunningService & { readonly url?: string; readonly httpServer?: SharedHttpServer };
+
 /** How a service is configured and started; each `services/<name>/main.ts` exports one. */
 export interface ServiceDefinition<C = unknown> {
   readonly name: string;
   /** Reads the service's own variables; problems go to the reader so all are reported together. */
   readConfig(env: EnvReader): C;
-  start(platform: Platform, config: C): Promise<RunningService & { readonly url?: string }>;
+  start(platform: Platform, config: C, context?: ServiceContext): Promise<StartedService>;
   /** Queues the service consumes; their depth is reported in /metrics. */
   readonly queues?: readonly string[];
   /** True for a service that serves HTTP itself, including /metrics and /health. */
@@ -25,8 +45,10 @@ export const EXIT = { ok: 0, failed: 1, badConfig: 2 } as const;
 
 /**
  * Runs services in this process until SIGTERM: reads and checks every variable once,
- * starts the platform, starts the services, and drains on a signal. Worker-only processes
- * get a small ops server for /metrics and /health (METRICS_PORT, default 9464).
+ * starts the platform, starts the services in order, and drains on a signal. A service that
+ * lends its HTTP server (the API) gets the services after it onto its port, so `start all`
+ * answers on one origin. Worker-only processes get a small ops server for /metrics and
+ * /health (METRICS_PORT, default 9464).
  */
 export async function runProcess(
   definitions: readonly ServiceDefinition[],
@@ -57,8 +79,11 @@ export async function runProcess(
     (queue) => platform.bus.depth(queue),
   );
   try {
+    let httpServer: SharedHttpServer | undefined;
     for (const [index, definition] of definitions.entries()) {
-      services.push(await definition.start(platform, loaded.services[index]));
+      const started = await definition.start(platform, loaded.services[index], httpServer ? { httpServer } : {});
+      httpServer ??= started.httpServer;
+      services.push(started);
     }
     if (!definitions.some((d) => d.servesHttp)) {
       const ops = await startOpsServer({

@@ -52,7 +52,8 @@ export const apiService: ServiceDefinition<ApiConfig> = {
     });
     const server = await startApiServer({ app, port: config.port, host: config.host });
     const shown = config.host === "0.0.0.0" ? "127.0.0.1" : config.host;
-    return { name: "api", url: `http://${shown}:${server.port}`, stop: () => server.close() };
+    const url = `http://${shown}:${server.port}`;
+    return { name: "api", url, httpServer: { server: server.server, url }, stop: () => server.close() };
   },
 };
 

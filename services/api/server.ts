@@ -1,3 +1,4 @@
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import type { ServerType } from "@hono/node-server";
@@ -8,6 +9,8 @@ import type { AppEnv } from "../../lib/http/index.ts";
 /** A listening API server. */
 export interface ApiServer {
   readonly port: number;
+  /** The listening server, for the process to lend to services that share the API's origin. */
+  readonly server: Server;
   /** Stops accepting connections; resolves once requests in flight are answered. */
   close(): Promise<void>;
 }
@@ -31,6 +34,8 @@ export async function startApiServer(options: {
   });
   return {
     port: (server.address() as AddressInfo).port,
+    // serve() builds it with node:http's createServer unless told otherwise, so it is an http.Server.
+    server: server as Server,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));

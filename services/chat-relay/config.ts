@@ -3,7 +3,10 @@ import type { EnvReader } from "../../lib/config/index.ts";
 
 /** Variables of the chat relay. */
 export interface ChatRelayConfig {
-  /** CHAT_PORT: its own variable, because `start all` gives PORT (3000) to the API. */
+  /**
+   * CHAT_PORT: its own variable, for a relay without the API in its process; beside the API
+   * (`start all`) the relay serves on the API's port and this is not used.
+   */
   readonly port: number;
   readonly host: string;
   /** Names this instance's fan-out queue; unique per process. */

@@ -54,6 +54,13 @@ export function chatRoutes(registry: RouteRegistry, relay: ChatRelay): void {
   });
 }
 
+/** The relay's HTTP app and which paths are its own. */
+export interface ChatHttp {
+  readonly app: Hono<AppEnv>;
+  /** True for a path of one of the chat routes, so a server shared with the API hands the relay only those. */
+  readonly serves: (pathname: string) => boolean;
+}
+
 /** The relay's HTTP app: the chat routes with the platform's auth, validation and error bodies. */
 export function createChatApp(deps: {
   readonly relay: ChatRelay;
@@ -61,7 +68,7 @@ export function createChatApp(deps: {
   readonly verifyToken: TokenVerifier;
   readonly logger: Logger;
   readonly metrics: Metrics;
-}): Hono<AppEnv> {
+}): ChatHttp {
   const registry = createRouteRegistry(deps.schemas);
   chatRoutes(registry, deps.relay);
   const app = new Hono<AppEnv>();
@@ -69,5 +76,11 @@ export function createChatApp(deps: {
   app.onError(onError(deps.logger));
   app.notFound(onNotFound);
   mountRoutes(app, registry, { verifyToken: deps.verifyToken, maxBodyBytes: 64 * 1024 });
-  return app;
+  // Read from the registry, so a route added there is served on a shared server too.
+  const routes = registry.routes.map((route) => route.path.split("/"));
+  const serves = (pathname: string) => {
+    const parts = pathname.split("/");
+    return routes.some((route) => route.length === parts.length && route.every((s, i) => (s.startsWith(":") ? parts[i] !== "" : s === parts[i])));
+  };
+  return { app, serves };
 }

@@ -2,18 +2,20 @@ import { runProcess } from "../../lib/runtime/index.ts";
 import type { ServiceDefinition } from "../../lib/runtime/index.ts";
 import { readChatRelayConfig } from "./config.ts";
 import type { ChatRelayConfig } from "./config.ts";
+import { CHAT_HUB_PATH } from "./hub.ts";
 import { CHAT_QUEUE } from "./model.ts";
 import { startChatRelay } from "./server.ts";
 
 /**
- * The chat relay: the SignalR hub at `/hubs/chat` and the chat HTTP routes on CHAT_PORT, the
- * chat worker on the `chat` queue, the fan-out to every instance, and the retention job.
+ * The chat relay: the SignalR hub at `/hubs/chat` and the chat HTTP routes on CHAT_PORT (on the
+ * API's port instead when the API runs in the same process), the chat worker on the `chat`
+ * queue, the fan-out to every instance, and the retention job.
  */
 export const chatRelayService: ServiceDefinition<ChatRelayConfig> = {
   name: "chat-relay",
   readConfig: readChatRelayConfig,
   queues: [CHAT_QUEUE],
-  async start(platform, config) {
+  async start(platform, config, context) {
     const worker = platform.config.worker;
     const instance = await startChatRelay({
       pool: platform.pool,
@@ -27,8 +29,9 @@ export const chatRelayService: ServiceDefinition<ChatRelayConfig> = {
         maxAttempts: worker.maxAttempts,
         backoff: { baseMs: worker.retryBaseMs, maxMs: worker.retryMaxMs },
       },
+      ...(context?.httpServer ? { httpServer: context.httpServer } : {}),
     });
-    return { name: "chat-relay", url: instance.url, stop: () => instance.stop() };
+    return { name: "chat-relay", url: `${instance.url}${CHAT_HUB_PATH}`, stop: () => instance.stop() };
   },
 };
 

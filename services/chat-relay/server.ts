@@ -1,4 +1,5 @@
 import { createServer } from "node:http";
+import type { IncomingMessage, RequestListener, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { getRequestListener } from "@hono/node-server";
 import type { TokenVerifier } from "../../lib/auth/index.ts";
@@ -7,6 +8,7 @@ import type { Pool } from "../../lib/db/index.ts";
 import { AppError } from "../../lib/errors/index.ts";
 import type { Logger } from "../../lib/log/index.ts";
 import type { Metrics } from "../../lib/metrics/index.ts";
+import type { SharedHttpServer } from "../../lib/runtime/index.ts";
 import type { HubServer } from "./signalr/index.ts";
 import type { ChatRelayConfig } from "./config.ts";
 import { createChatHub, hubSink } from "./hub.ts";
@@ -31,11 +33,13 @@ export interface ChatRelayDeps {
   readonly hub?: { readonly keepAliveMs?: number; readonly clientTimeoutMs?: number };
   /** The retention job's clock. */
   readonly clock?: () => Date;
+  /** Another service's server (the API's) to serve on instead of listening on CHAT_PORT. */
+  readonly httpServer?: SharedHttpServer;
 }
 
 /** A running relay instance. */
 export interface ChatRelayInstance {
-  /** `http://host:port`; the hub is at `${url}/hubs/chat`. */
+  /** `http://host:port` (the shared server's when given one); the hub is at `${url}/hubs/chat`. */
   readonly url: string;
   readonly port: number;
   readonly hub: HubServer<ChatUser>;
@@ -45,8 +49,9 @@ export interface ChatRelayInstance {
 }
 
 /**
- * Starts one relay instance: HTTP chat routes and the SignalR hub on one port, the fan-out
- * subscription, the chat worker (unless turned off) and the retention job.
+ * Starts one relay instance: HTTP chat routes and the SignalR hub on one port (CHAT_PORT, or
+ * the shared server's), the fan-out subscription, the chat worker (unless turned off) and the
+ * retention job.
  */
 export async function startChatRelay(deps: ChatRelayDeps): Promise<ChatRelayInstance> {
   const { config, logger } = deps;
@@ -62,11 +67,12 @@ export async function startChatRelay(deps: ChatRelayDeps): Promise<ChatRelayInst
     sendTimeoutMs: config.sendTimeoutMs,
     sink: hubSink(() => late.hub as HubServer<ChatUser>),
   });
-  const app = createChatApp({ relay, schemas: await loadChatSchemas(), verifyToken: deps.verifyToken, logger, metrics: deps.metrics });
-  const listener = getRequestListener(app.fetch);
-  const server = createServer((req, res) => void listener(req, res));
+  const chat = createChatApp({ relay, schemas: await loadChatSchemas(), verifyToken: deps.verifyToken, logger, metrics: deps.metrics });
+  const listener = getRequestListener(chat.app.fetch);
+  const http = deps.httpServer ? sharedSeat(deps.httpServer, chat.serves, listener) : ownSeat(config, listener);
+  // After the seat is set up: the hub answers its own paths and hands the rest to the listeners it finds.
   const hub = (late.hub = createChatHub({
-    server,
+    server: http.server,
     relay,
     verifyToken: deps.verifyToken,
     logger,
@@ -80,30 +86,78 @@ export async function startChatRelay(deps: ChatRelayDeps): Promise<ChatRelayInst
     intervalMs: config.retentionIntervalMs,
     ...(deps.clock ? { clock: deps.clock } : {}),
   });
+  let url: string;
   try {
     if (config.runWorker) worker = await startChatWorker({ pool: deps.pool, bus: deps.bus }, deps.worker);
-    await listen(server, config.port, config.host);
+    url = await http.open();
   } catch (error) {
-    await Promise.allSettled([worker?.close(), relay.close(), retention.stop(), hub.close()]);
+    await Promise.allSettled([worker?.close(), relay.close(), retention.stop(), hub.close().then(() => http.close())]);
     throw error;
   }
-  const port = (server.address() as AddressInfo).port;
-  const shownHost = config.host === "0.0.0.0" ? "127.0.0.1" : config.host;
-  const running = hub;
   return {
-    url: `http://${shownHost}:${port}`,
-    port,
-    hub: running,
+    url,
+    port: (http.server.address() as AddressInfo).port,
+    hub,
     relay,
     async stop() {
-      await running.close();
+      await hub.close();
       await worker?.close();
       await relay.close();
       await retention.stop();
-      await new Promise<void>((resolve) => {
+      await http.close();
+    },
+  };
+}
+
+/** The chat app as a Node request listener; it answers every request itself, errors included. */
+type ChatListener = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
+/** Where the relay serves HTTP: the server, opening it (resolves with its URL), and leaving it. */
+interface HttpSeat {
+  readonly server: Server;
+  open(): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** A server of the relay's own on CHAT_PORT; closing it drops every connection. */
+function ownSeat(config: ChatRelayConfig, listener: ChatListener): HttpSeat {
+  const server = createServer((req, res) => void listener(req, res));
+  return {
+    server,
+    async open() {
+      await listen(server, config.port, config.host);
+      const shownHost = config.host === "0.0.0.0" ? "127.0.0.1" : config.host;
+      return `http://${shownHost}:${(server.address() as AddressInfo).port}`;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-      });
+      }),
+  };
+}
+
+/**
+ * A place on a server the relay shares: the chat routes' paths go to `listener`, every other
+ * request to the server's own listeners. Leaving gives the server back as it was, still
+ * listening, for its owner to close.
+ */
+function sharedSeat(shared: SharedHttpServer, serves: (pathname: string) => boolean, listener: ChatListener): HttpSeat {
+  const { server } = shared;
+  const own = server.listeners("request") as RequestListener[];
+  const route: RequestListener = (req, res) => {
+    if (serves(new URL(req.url ?? "/", "http://relay.invalid").pathname)) void listener(req, res);
+    else for (const ownListener of own) ownListener.call(server, req, res);
+  };
+  server.removeAllListeners("request");
+  server.on("request", route);
+  return {
+    server,
+    open: () => Promise.resolve(shared.url),
+    close() {
+      server.off("request", route);
+      for (const ownListener of own) server.on("request", ownListener);
+      return Promise.resolve();
     },
   };
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ScaledObject, TriggerAuthentication } from "@kubernetes-models/keda/keda.sh/v1alpha1";
 import { Deployment } from "kubernetes-models/apps/v1/Deployment";
 import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler";
+import { Ingress } from "kubernetes-models/networking.k8s.io/v1/Ingress";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
 import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
 import { Namespace } from "kubernetes-models/v1/Namespace";
@@ -23,6 +24,7 @@ const MODELS: Readonly<Record<string, Validatable>> = {
   "v1/Service": Service as unknown as Validatable,
   "apps/v1/Deployment": Deployment as unknown as Validatable,
   "autoscaling/v2/HorizontalPodAutoscaler": HorizontalPodAutoscaler as unknown as Validatable,
+  "networking.k8s.io/v1/Ingress": Ingress as unknown as Validatable,
   "policy/v1/PodDisruptionBudget": PodDisruptionBudget as unknown as Validatable,
   "keda.sh/v1alpha1/ScaledObject": ScaledObject as unknown as Validatable,
   "keda.sh/v1alpha1/TriggerAuthentication": TriggerAuthentication as unknown as Validatable,
@@ -199,6 +201,86 @@ describe("infra/k8s/base Deployments", () => {
     const images = raw.flatMap(imagesOf);
     expect(images.length).toBe(SERVICES.length);
     expect(images.map((i) => splitImage(i))).toEqual(images.map(() => ({ name: "warranty-hub", tag: "IMAGE_TAG" })));
+  });
+});
+
+interface IngressShape {
+  readonly metadata: { readonly name: string; readonly annotations?: Record<string, string> };
+  readonly spec: {
+    readonly ingressClassName?: string;
+    readonly rules: readonly {
+      readonly host?: string;
+      readonly http: { readonly paths: readonly { path: string; pathType: string; backend: { service: { name: string; port: { name: string } } } }[] };
+    }[];
+  };
+}
+
+interface IngressRoute {
+  readonly ingress: IngressShape;
+  readonly host: string | undefined;
+  readonly path: string;
+  readonly service: string;
+  readonly port: string;
+}
+
+describe("infra/k8s/base Ingress", () => {
+  const render = () => renderKustomization(kustomizationDir("infra/k8s/base"));
+  const ingresses = async () => (await render()).filter((o) => o.kind === "Ingress") as unknown as IngressShape[];
+  const routesOf = (all: readonly IngressShape[]): IngressRoute[] =>
+    all.flatMap((ingress) =>
+      ingress.spec.rules.flatMap((rule) =>
+        rule.http.paths.map((p) => ({ ingress, host: rule.host, path: p.path, service: p.backend.service.name, port: p.backend.service.port.name })),
+      ),
+    );
+  /**
+   * The Service ingress-nginx picks for a request path: with use-regex on a host, every path of
+   * it is a case-insensitive regular expression anchored at the start, tried longest first.
+   */
+  const serviceFor = (routes: readonly IngressRoute[], path: string) =>
+    [...routes].sort((a, b) => b.path.length - a.path.length).find((r) => new RegExp(`^${r.path}`, "i").test(path))?.service;
+
+  it("routes the hub and the chat message routes to the chat relay on the API's host, the rest to the API", async () => {
+    const objects = await render();
+    const all = await ingresses();
+    const routes = routesOf(all);
+    expect(all.map((i) => i.spec.ingressClassName)).toEqual(all.map(() => "nginx"));
+    // One host, so the browser sees one origin; use-regex on every Ingress of it, since nginx applies it host-wide anyway.
+    expect(new Set(routes.map((r) => r.host)).size).toBe(1);
+    expect(all.map((i) => i.metadata.annotations?.["nginx.ingress.kubernetes.io/use-regex"])).toEqual(all.map(() => "true"));
+    const id = "0b6f6a57-7d3e-4c53-9a55-3f0f0c3f2b6e";
+    const expected: Record<string, string> = {
+      "/hubs/chat": "warranty-hub-chat-relay",
+      "/hubs/chat/negotiate": "warranty-hub-chat-relay",
+      [`/api/v1/service-requests/${id}/messages`]: "warranty-hub-chat-relay",
+      [`/api/v1/service-requests/${id}`]: "warranty-hub-api",
+      "/api/v1/service-requests": "warranty-hub-api",
+      "/api/v1/products": "warranty-hub-api",
+      "/health/ready": "warranty-hub-api",
+      "/": "warranty-hub-api",
+    };
+    for (const [path, service] of Object.entries(expected)) expect(serviceFor(routes, path), path).toBe(service);
+    for (const route of routes) {
+      const service = find(objects, "Service", route.service)?.spec as { ports: { name: string }[] } | undefined;
+      expect(service?.ports.map((p) => p.name), route.service).toContain(route.port);
+    }
+  });
+
+  it("keeps hub WebSockets open, and on the relay pod that negotiated them", async () => {
+    const routes = routesOf(await ingresses());
+    const hub = routes.find((r) => r.path === "/hubs/chat")?.ingress.metadata.annotations ?? {};
+    // Well past nginx's 60 s default and the hub's 15 s keep-alive and 30 s client timeout.
+    expect(Number(hub["nginx.ingress.kubernetes.io/proxy-read-timeout"])).toBeGreaterThanOrEqual(3600);
+    expect(Number(hub["nginx.ingress.kubernetes.io/proxy-send-timeout"])).toBeGreaterThanOrEqual(3600);
+    // A negotiated connection token lives in one pod's memory: the socket must follow the cookie there.
+    expect(hub["nginx.ingress.kubernetes.io/affinity"]).toBe("cookie");
+    expect(hub["nginx.ingress.kubernetes.io/session-cookie-path"]).toBe("/hubs/chat");
+  });
+
+  it("lets uploads stream through to the API's own size limits", async () => {
+    const routes = routesOf(await ingresses());
+    const api = routes.find((r) => r.service === "warranty-hub-api")?.ingress.metadata.annotations ?? {};
+    expect(api["nginx.ingress.kubernetes.io/proxy-body-size"]).toBe("0");
+    expect(api["nginx.ingress.kubernetes.io/proxy-request-buffering"]).toBe("off");
   });
 });
 
