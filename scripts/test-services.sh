@@ -139,9 +139,15 @@ newest_tool_major() {
 # pg_dump refuses a server newer than itself, so the client tools must be at least the server's major.
 ensure_client_tools_match_server() {
   command -v psql >/dev/null 2>&1 || return 0
-  local version server tool major found
-  if ! version=$(PGCONNECT_TIMEOUT=5 psql "$database_url" -XAtqc 'show server_version_num' 2>&1); then
-    problem "cannot connect to PostgreSQL at ${database_url%%\?*}: $(echo "$version" | head -n 1)"
+  local out version server tool major found
+  # psql may also warn (e.g. that it cannot enter the working directory); its own error says "psql: ".
+  if ! out=$(PGCONNECT_TIMEOUT=5 psql "$database_url" -XAtqc 'show server_version_num' 2>&1); then
+    problem "cannot connect to PostgreSQL at ${database_url%%\?*}: $(printf '%s\n' "$out" | grep -m 1 '^psql: ' || printf '%s\n' "$out" | tail -n 1)"
+    return 0
+  fi
+  version=$(printf '%s\n' "$out" | grep -E '^[0-9]+$' | tail -n 1 || true)
+  if [ -z "$version" ]; then
+    problem "PostgreSQL at ${database_url%%\?*} did not report server_version_num: $(printf '%s\n' "$out" | tail -n 1)"
     return 0
   fi
   server=$((version / 10000))

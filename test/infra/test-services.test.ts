@@ -7,7 +7,7 @@ import { readRepoFile, runTool } from "./support/repo.ts";
 
 const SCRIPT = "scripts/test-services.sh";
 /** What the script runs besides bash builtins, for a PATH that holds only these. */
-const NEEDED = ["bash", "id", "sed", "sort", "tail", "head", "basename", "dirname", "seq", "sleep", "psql", "pg_dump", "pg_restore"];
+const NEEDED = ["bash", "id", "grep", "sed", "sort", "tail", "head", "basename", "dirname", "seq", "sleep", "psql", "pg_dump", "pg_restore"];
 
 /** The overrides the suite itself runs with, so the script checks the same services. */
 function serviceOverrides(): Record<string, string> {
