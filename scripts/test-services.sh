@@ -6,7 +6,7 @@
 #   - promtool (Debian's prometheus package) and shellcheck (the infra tests run them).
 # As root it installs what is missing with apt-get. Otherwise, or with --check, it changes
 # nothing and fails with one line per missing thing, naming it and the command that provides it.
-# When everything is present it prints nothing and takes well under a second.
+# When everything is present it prints nothing: it only runs a few short checks.
 set -euo pipefail
 
 check_only=""

@@ -57,12 +57,10 @@ describe(SCRIPT, () => {
     expect(result.code).toBe(0);
   });
 
-  it("is silent and quick when everything is there (npm test has just provided it)", async () => {
-    const started = performance.now();
+  it("is silent when everything is there (npm test has just provided it)", async () => {
     const result = await runTool("bash", [SCRIPT, "--check"], { env: serviceOverrides() });
     expect(`${result.stdout}${result.stderr}`).toBe("");
     expect(result.code).toBe(0);
-    expect(performance.now() - started).toBeLessThan(5000);
   });
 
   it("names every missing tool with the command that installs it, and fails", async () => {
