@@ -14,6 +14,6 @@ export { databaseName, prepareTarget, withDatabase } from "./target.ts";
 export type { PreparedTarget } from "./target.ts";
 export { startBackupSchedule } from "./schedule.ts";
 export type { BackupSchedule, BackupScheduleOptions, ScheduleTick } from "./schedule.ts";
-export { findPgTool, parseToolMajor } from "./tools.ts";
-export type { PgTool, PgToolName, ToolSearch } from "./tools.ts";
+export { backupToolsCheck, checkBackupTools, findPgTool, parseToolMajor } from "./tools.ts";
+export type { BackupTools, PgTool, PgToolName, ToolSearch } from "./tools.ts";
 export { splitPassword } from "./child.ts";

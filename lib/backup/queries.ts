@@ -2,7 +2,7 @@ import type { PoolClient } from "../db/index.ts";
 import { KEY_TABLES } from "./manifest.ts";
 
 /** Queryable connection: a pool client or a plain pg client. */
-type Queryable = Pick<PoolClient, "query">;
+export type Queryable = Pick<PoolClient, "query">;
 
 /** The server's version string, major number and the current database's name. */
 export async function serverInfo(db: Queryable): Promise<{ version: string; major: number; database: string }> {

@@ -1,4 +1,4 @@
-import { describeError } from "../errors/index.ts";
+import { AppError, describeError } from "../errors/index.ts";
 
 /** A dependency probe: resolves when the dependency answers, rejects otherwise. */
 export type HealthCheck = () => Promise<void>;
@@ -26,6 +26,11 @@ export interface Health {
   live(): { readonly status: "ok" };
   /** Runs every check at once, each bounded by the timeout; `draining` skips them. */
   ready(): Promise<ReadinessReport>;
+  /**
+   * Adds a named check from now on: a service adds what only it depends on (the ingest worker,
+   * which takes backups, its `backupTools`). A name may be used once.
+   */
+  addCheck(name: string, check: HealthCheck): void;
   /** From now on readiness answers `draining`, so load balancers stop routing here. */
   startDraining(): void;
   readonly draining: boolean;
@@ -40,18 +45,23 @@ export interface HealthOptions {
 /** Creates the health of a process from named dependency checks. */
 export function createHealth(checks: Readonly<Record<string, HealthCheck>>, options: HealthOptions = {}): Health {
   const timeoutMs = options.timeoutMs ?? 2000;
+  const all = new Map(Object.entries(checks));
   let draining = false;
   return {
     live: () => ({ status: "ok" }),
     async ready() {
       if (draining) return { status: "draining", checks: {} };
       const entries = await Promise.all(
-        Object.entries(checks).map(async ([name, check]) => [name, await runCheck(check, timeoutMs)] as const),
+        [...all].map(async ([name, check]) => [name, await runCheck(check, timeoutMs)] as const),
       );
       const results = Object.fromEntries(entries);
       // Draining may have started while the checks ran; it wins.
       if (draining) return { status: "draining", checks: results };
       return { status: entries.every(([, r]) => r.ok) ? "ready" : "not_ready", checks: results };
+    },
+    addCheck(name, check) {
+      if (all.has(name)) throw new AppError("HEALTH_CHECK_EXISTS", `a health check named ${name} exists already`);
+      all.set(name, check);
     },
     startDraining() {
       draining = true;

@@ -3,7 +3,7 @@ import type { TokenVerifier } from "../../lib/auth/index.ts";
 import { AppError } from "../../lib/errors/index.ts";
 import type { Logger } from "../../lib/log/index.ts";
 import { createHubServer, HubError } from "./signalr/index.ts";
-import type { HubMethodContext, HubServer } from "./signalr/index.ts";
+import type { HubMethodContext, HubServer, RateLimit } from "./signalr/index.ts";
 import { CHAT } from "./model.ts";
 import type { ChatMessage, ChatUser, Participants } from "./model.ts";
 import type { ChatRelay, ChatSink } from "./relay.ts";
@@ -17,6 +17,8 @@ export interface ChatHubOptions {
   readonly maxConnectionsPerUser: number;
   readonly keepAliveMs?: number;
   readonly clientTimeoutMs?: number;
+  /** Invocations per connection; default the hub's (20 at once, 10 per second). */
+  readonly rateLimit?: RateLimit | false;
 }
 
 /** Message ids this instance pushed lately, per group, so a redelivered fan-out is not pushed twice. */
@@ -128,6 +130,7 @@ export function createChatHub(init: {
     maxConnectionsPerUser: init.options.maxConnectionsPerUser,
     ...(init.options.keepAliveMs === undefined ? {} : { keepAliveMs: init.options.keepAliveMs }),
     ...(init.options.clientTimeoutMs === undefined ? {} : { clientTimeoutMs: init.options.clientTimeoutMs }),
+    ...(init.options.rateLimit === undefined ? {} : { rateLimit: init.options.rateLimit }),
   });
   return hub;
 }

@@ -9,7 +9,7 @@ import { AppError } from "../../lib/errors/index.ts";
 import type { Logger } from "../../lib/log/index.ts";
 import type { Metrics } from "../../lib/metrics/index.ts";
 import type { SharedHttpServer } from "../../lib/runtime/index.ts";
-import type { HubServer } from "./signalr/index.ts";
+import type { HubServer, RateLimit } from "./signalr/index.ts";
 import type { ChatRelayConfig } from "./config.ts";
 import { createChatHub, hubSink } from "./hub.ts";
 import { createChatApp, loadChatSchemas } from "./http.ts";
@@ -29,8 +29,11 @@ export interface ChatRelayDeps {
   readonly config: ChatRelayConfig;
   /** Options of the chat worker's consumer. */
   readonly worker?: ConsumeOptions;
-  /** Hub timers; defaults are the reference server's (15 s keep-alive, 30 s client timeout). */
-  readonly hub?: { readonly keepAliveMs?: number; readonly clientTimeoutMs?: number };
+  /**
+   * Hub timers and limits; defaults are the reference server's (15 s keep-alive, 30 s client
+   * timeout) and the hub's invocation rate limit.
+   */
+  readonly hub?: { readonly keepAliveMs?: number; readonly clientTimeoutMs?: number; readonly rateLimit?: RateLimit | false };
   /** The retention job's clock. */
   readonly clock?: () => Date;
   /** Another service's server (the API's) to serve on instead of listening on CHAT_PORT. */

@@ -1,4 +1,5 @@
-import { startBackupSchedule } from "../../lib/backup/index.ts";
+import { backupToolsCheck, startBackupSchedule } from "../../lib/backup/index.ts";
+import type { BackupSchedule } from "../../lib/backup/index.ts";
 import { startOutboxRelay } from "../../lib/outbox/index.ts";
 import { runProcess } from "../../lib/runtime/index.ts";
 import type { ServiceDefinition } from "../../lib/runtime/index.ts";
@@ -35,17 +36,20 @@ export const ingestService: ServiceDefinition<IngestConfig> = {
     // Every replica runs the schedule; an advisory lock and the slot check keep it to one backup per slot.
     // Started last, so a failed start above leaves no timer running.
     const databaseUrl = platform.config.databaseUrl ?? platform.embedded.databaseUrl;
-    const backups =
-      config.backupIntervalMs > 0 && databaseUrl !== undefined
-        ? startBackupSchedule({
-            pool: platform.pool,
-            databaseUrl,
-            blob: platform.blob,
-            logger: platform.logger.child({ component: "backup" }),
-            intervalMs: config.backupIntervalMs,
-            retain: config.backupRetain,
-          })
-        : undefined;
+    let backups: BackupSchedule | undefined;
+    if (config.backupIntervalMs > 0 && databaseUrl !== undefined) {
+      const logger = platform.logger.child({ component: "backup" });
+      // A worker that is to take backups but has no pg_dump/pg_restore as new as the server is not ready.
+      platform.health.addCheck("backupTools", await backupToolsCheck(platform.pool, logger));
+      backups = startBackupSchedule({
+        pool: platform.pool,
+        databaseUrl,
+        blob: platform.blob,
+        logger,
+        intervalMs: config.backupIntervalMs,
+        retain: config.backupRetain,
+      });
+    }
     return {
       name: "ingest",
       stop: async () => {

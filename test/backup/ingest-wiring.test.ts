@@ -44,6 +44,8 @@ describe("the ingest worker's backup schedule", () => {
     cleanup.push(() => platform.stop());
     const service = await ingestService.start(platform, config);
     cleanup.push(() => service.stop());
+    // It checked pg_dump and pg_restore against the server at start-up, as part of readiness.
+    expect(await platform.health.ready()).toMatchObject({ status: "ready", checks: { backupTools: { ok: true } } });
     const [backup] = await waitFor(async () => {
       const found = await listBackups(store);
       return found.length > 0 && found;

@@ -76,19 +76,22 @@ describe("postgres transport", () => {
     });
 
     it("renews the lease while a long handler runs, so no other consumer gets the message", async () => {
+      const LEASE_MS = 1500;
       const queue = `${uniquePrefix()}heartbeat`;
       const sent = message(2);
       const seen: string[] = [];
       let finished = false;
       const slow = async (d: Delivery) => {
         seen.push(d.messageId);
-        // Four lease periods; without renewal the other consumer would take the message.
-        await new Promise((resolve) => setTimeout(resolve, 2400));
+        // Four lease periods; without renewal the other consumer would take the message. The lease
+        // is long next to the heartbeat (a third of it), so a loaded machine's late timer or slow
+        // query does not lose it: the test is about renewal, not about how fast it comes.
+        await new Promise((resolve) => setTimeout(resolve, 4 * LEASE_MS));
         await d.ack();
         finished = true;
       };
-      await consume(transport({ leaseMs: 600 }), queue, slow);
-      await consume(transport({ leaseMs: 600 }), queue, slow);
+      await consume(transport({ leaseMs: LEASE_MS }), queue, slow);
+      await consume(transport({ leaseMs: LEASE_MS }), queue, slow);
       await open[0]!.send(queue, sent);
       await waitFor(() => finished, { what: "the slow handler to finish" });
       expect(seen).toEqual([sent.messageId]);

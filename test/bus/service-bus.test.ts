@@ -36,7 +36,10 @@ function sleep(ms: number) {
 
 describe("service-bus transport: locks", () => {
   it("renews the lock of a handler that runs several lock durations, so it is not redelivered", async () => {
-    const namespace = createServiceBusNamespace({ lockDurationMs: 100 });
+    // Renewal comes at half the remaining lock time, so the lock is long enough that a late timer
+    // on a loaded machine still renews it in time; the handler runs four lock durations.
+    const lockMs = 500;
+    const namespace = createServiceBusNamespace({ lockDurationMs: lockMs });
     const transport = transportOn(namespace);
     const queue = `${uniquePrefix()}long`;
     await transport.send(queue, message(1));
@@ -46,7 +49,7 @@ describe("service-bus transport: locks", () => {
       queue,
       async (delivery) => {
         attempts.push(delivery.attempt);
-        await sleep(600);
+        await sleep(4 * lockMs);
         await delivery.ack();
         acked = true;
       },

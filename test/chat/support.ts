@@ -13,7 +13,7 @@ import { CHAT_HUB_PATH } from "../../services/chat-relay/hub.ts";
 import { CHAT_FANOUT_TOPIC, CHAT_QUEUE } from "../../services/chat-relay/model.ts";
 import type { ChatMessage } from "../../services/chat-relay/model.ts";
 import { startChatRelay } from "../../services/chat-relay/server.ts";
-import type { ChatRelayInstance } from "../../services/chat-relay/server.ts";
+import type { ChatRelayDeps, ChatRelayInstance } from "../../services/chat-relay/server.ts";
 import { withAmqpChannel } from "../support/amqp.ts";
 import { testLogger, uniquePrefix } from "../support/bus.ts";
 import { officialClient } from "./signalr/support.ts";
@@ -94,12 +94,13 @@ export interface TestRelay extends ChatRelayInstance {
   readonly hubUrl: string;
 }
 
-/** Starts a relay instance on its own bus and pool; `stop` closes all three. */
+/** Starts a relay instance on its own bus and pool, with the hub's defaults unless `hub` says; `stop` closes all three. */
 export async function startTestRelay(
   kind: TestBusKind,
   databaseUrl: string,
   queuePrefix: string,
   overrides: Partial<ChatRelayConfig> = {},
+  hub?: ChatRelayDeps["hub"],
 ): Promise<TestRelay> {
   const { bus, pool } = await makeBus(kind, databaseUrl, queuePrefix);
   const instance = await startChatRelay({
@@ -110,6 +111,7 @@ export async function startTestRelay(
     verifyToken: createTokenVerifier(SECRET),
     config: relayConfig(overrides),
     worker: { concurrency: 4, maxAttempts: 20, backoff: { baseMs: 50, maxMs: 400 } },
+    ...(hub === undefined ? {} : { hub }),
   });
   return {
     ...instance,

@@ -11,14 +11,20 @@ const MAX_MESSAGES = 400;
 const LOOP_BUDGET_MS = 90_000;
 const BEFORE = 10;
 const AFTER = 10;
+/**
+ * The sender sends again 20 ms after each answer, above the hub's default rate limit (a burst of
+ * 20, then 10 invocations a second), which would then reject sends depending on how fast the
+ * broker answers. This test is about storage across a restart, so nothing here is throttled.
+ */
+const HUB = { rateLimit: { burst: 10_000, perSecond: 10_000 } } as const;
 
 describe("chat across a RabbitMQ restart", () => {
   it("stores and delivers every acknowledged message, reports the rest failed, and loses nothing", async () => {
     await rabbitmqctl("await_startup");
     const db = await createTestDatabase();
     const prefix = chatPrefix();
-    const a = await startTestRelay("amqp", db.url, prefix, { sendTimeoutMs: 3000 });
-    const b = await startTestRelay("amqp", db.url, prefix, { sendTimeoutMs: 3000 });
+    const a = await startTestRelay("amqp", db.url, prefix, { sendTimeoutMs: 3000 }, HUB);
+    const b = await startTestRelay("amqp", db.url, prefix, { sendTimeoutMs: 3000 }, HUB);
     const customerId = userId("customer");
     const technicianId = userId("tech");
     const id = await seedServiceRequest(db.pool, { customerId, technicianId });

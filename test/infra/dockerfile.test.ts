@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { execForm, parseDockerfile, stagesOf } from "./support/dockerfile.ts";
 import { SERVICES } from "./support/app-contract.ts";
 import { readRepoFile, repoPath } from "./support/repo.ts";
+import { loadTerraform, variableDefault } from "./support/terraform.ts";
 
 const DOCKERFILE = "infra/docker/Dockerfile";
 
@@ -41,6 +42,22 @@ describe(DOCKERFILE, () => {
     expect(users.length).toBeGreaterThan(0);
     expect(["root", "0"]).not.toContain(users.at(-1));
     expect(instructions.filter((i) => i.keyword === "HEALTHCHECK")).toEqual([]);
+  });
+
+  it("installs pg_dump and pg_restore of the PostgreSQL major Terraform provisions, before dropping root", async () => {
+    const { stages } = await load();
+    const final = stages.at(-1)?.instructions ?? [];
+    const major = final.find((i) => i.keyword === "ARG" && i.args.startsWith("PG_MAJOR="))?.args.slice("PG_MAJOR=".length);
+    expect(major).toBe(String(variableDefault(await loadTerraform(), "postgres_version")));
+    const at = final.findIndex((i) => i.keyword === "RUN" && i.args.includes('install -y --no-install-recommends "postgresql-client-${PG_MAJOR}"'));
+    expect(at).toBeGreaterThanOrEqual(0);
+    const install = final[at]?.args ?? "";
+    // Debian 12 has no client newer than 15: the PGDG source comes from Debian's postgresql-common.
+    expect(install).toMatch(/apt-get install [^&]*\bpostgresql-common\b.*&& \/usr\/share\/postgresql-common\/pgdg\/apt\.postgresql\.org\.sh -y &&/);
+    // The build itself fails unless both tools answer with that major.
+    for (const tool of ["pg_dump", "pg_restore"]) expect(install).toContain(`${tool} --version | grep -q "(PostgreSQL) \${PG_MAJOR}\\."`);
+    expect(install).toMatch(/rm -rf \/var\/lib\/apt\/lists\/\*$/);
+    expect(at).toBeLessThan(final.findIndex((i) => i.keyword === "USER"));
   });
 
   it("starts the CLI of package.json's bin, so one image runs every service", async () => {

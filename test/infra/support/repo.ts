@@ -47,7 +47,7 @@ export interface CommandResult {
 /**
  * Runs a tool (promtool, shellcheck, bash) and returns its exit code and output instead of
  * throwing, so a test can show the tool's own message. A missing tool is an error that names
- * the Debian package .ci/run installs it from.
+ * the script that `npm test` installs it with.
  */
 export function runTool(
   file: string,
@@ -61,7 +61,7 @@ export function runTool(
       { cwd: options.cwd ?? REPO_ROOT, env: { PATH: process.env.PATH ?? "", ...options.env }, maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => {
         if (error && (error as NodeJS.ErrnoException).code === "ENOENT") {
-          reject(new AppError("TOOL_MISSING", `${file} is not installed (.ci/run installs it from Debian)`, { cause: error }));
+          reject(new AppError("TOOL_MISSING", `${file} is not installed (npm test installs it: scripts/test-services.sh)`, { cause: error }));
           return;
         }
         const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
