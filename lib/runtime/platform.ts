@@ -21,6 +21,7 @@ import type { Health } from "../health/index.ts";
 import type { Logger } from "../log/index.ts";
 import { createMetrics } from "../metrics/index.ts";
 import type { Metrics } from "../metrics/index.ts";
+import { recordInstance } from "./instance.ts";
 
 /** The shared resources one process runs on: database, bus, blobs, auth and telemetry. */
 export interface Platform {
@@ -35,6 +36,13 @@ export interface Platform {
   readonly signToken: ReturnType<typeof createTokenSigner>;
   /** Where the process's embedded services listen, for the start-up banner. */
   readonly embedded: { readonly databaseUrl?: string; readonly storageConnectionString?: string };
+  /**
+   * Records this process in DATA_DIR as the running instance, with the URLs its services
+   * serve on, so operator commands run beside it find it; `stop` removes the record first.
+   * Only a process running embedded servers records itself: they are what a command could
+   * not otherwise reach, and deployed processes need nothing written to disk.
+   */
+  announce(urls: Readonly<Record<string, string>>): Promise<void>;
   /** Closes the bus, the pool and any embedded services, in that order. */
   stop(): Promise<void>;
 }
@@ -94,6 +102,7 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
       blob: () => blob.ping(),
     });
     metrics.watchHealth(() => health.ready());
+    const announce = announcer({ config, logger, embedded, closers, databaseUrl, storage });
     return {
       config,
       logger,
@@ -105,12 +114,37 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
       verifyToken: createTokenVerifier(secret),
       signToken: createTokenSigner(secret),
       embedded,
+      announce,
       stop,
     };
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+/** The platform's {@link Platform.announce}; the record is removed first when it stops. */
+function announcer(parts: {
+  config: PlatformConfig;
+  logger: Logger;
+  embedded: Platform["embedded"];
+  closers: Array<() => Promise<void>>;
+  databaseUrl: string;
+  storage: string;
+}): Platform["announce"] {
+  const { config, embedded } = parts;
+  return async (urls) => {
+    if (embedded.databaseUrl === undefined && embedded.storageConnectionString === undefined) return;
+    const facts = { databaseUrl: parts.databaseUrl, storageConnectionString: parts.storage, urls, bus: config.bus };
+    const prefixes = { queuePrefix: config.queuePrefix, blobContainerPrefix: config.blobContainerPrefix };
+    // Operator commands then start servers of their own, which the refusal to share the
+    // data directory turns into a clear error: worth a warning, not a failed start.
+    const forget = await recordInstance(config.dataDir, { ...facts, ...prefixes }).catch((error: unknown) => {
+      parts.logger.warn({ err: error }, "cannot record the running instance in DATA_DIR");
+      return undefined;
+    });
+    if (forget) parts.closers.push(forget);
+  };
 }
 
 /** The message validator over `schemas/envelope.json` and `schemas/messages/`. */
