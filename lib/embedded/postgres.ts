@@ -45,17 +45,18 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const failed = (what: string, cause: unknown) => startFailure(what, cause, { port: options.port, pgdata, log });
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const password = await loadOrCreatePassword(dataDir);
-  if (!(await isInitialised(pgdata))) {
-    await removeAbortedInit(pgdata, options.logger);
-    await initialiseCluster(dataDir, pgdata, password, log).catch((error: unknown) => Promise.reject(failed("initdb failed", error)));
-  } else if (process.getuid?.() === 0) {
-    await adoptCluster(pgdata, options.logger);
-  }
+  // First, as an orphaned server of this cluster may be what holds the port.
   await clearStaleLock(pgdata, ownerFile, options.logger);
   if (!(await isFree(options.port))) {
     throw new AppError("EMBEDDED_POSTGRES_START_FAILED", `port ${options.port} on 127.0.0.1 is already in use; set EMBEDDED_PG_PORT to a free port`, {
       details: { port: options.port, pgdata },
     });
+  }
+  if (!(await isInitialised(pgdata))) {
+    await removeAbortedInit(pgdata, options.logger);
+    await initialiseCluster(dataDir, pgdata, password, log).catch((error: unknown) => Promise.reject(failed("initdb failed", error)));
+  } else if (process.getuid?.() === 0) {
+    await adoptCluster(pgdata, options.logger);
   }
   const postmaster = await startPostmaster({ pgdata, port: options.port, log }).catch((error: unknown) =>
     Promise.reject(failed("postgres did not start", error)),
