@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { PlatformConfig } from "../config/index.ts";
+import { AppError } from "../errors/index.ts";
 import { currentProcess, isRunning } from "../embedded/index.ts";
 import type { ProcessIdentity } from "../embedded/index.ts";
 
@@ -49,6 +50,21 @@ export async function recordInstance(dataDir: string, facts: InstanceFacts): Pro
 export async function findRunningInstance(dataDir: string): Promise<RunningInstance | undefined> {
   const instance = await readInstance(dataDir);
   return instance !== undefined && (await isRunning(instance.owner)) ? instance : undefined;
+}
+
+/**
+ * Refuses to start embedded servers on a DATA_DIR a running instance already serves,
+ * saying where that instance is, before anything else would fail less clearly.
+ */
+export async function refuseSecondInstance(dataDir: string): Promise<void> {
+  const instance = await findRunningInstance(dataDir);
+  if (instance === undefined) return;
+  const where = instance.urls.api === undefined ? "" : `, API at ${instance.urls.api}`;
+  throw new AppError(
+    "INSTANCE_RUNNING",
+    `warranty-hub already runs on ${dataDir} (PID ${instance.owner.pid}${where}); stop it first, or set another DATA_DIR`,
+    { details: { dataDir, pid: instance.owner.pid } },
+  );
 }
 
 /**

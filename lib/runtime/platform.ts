@@ -21,7 +21,7 @@ import type { Health } from "../health/index.ts";
 import type { Logger } from "../log/index.ts";
 import { createMetrics } from "../metrics/index.ts";
 import type { Metrics } from "../metrics/index.ts";
-import { recordInstance } from "./instance.ts";
+import { recordInstance, refuseSecondInstance } from "./instance.ts";
 
 /** The shared resources one process runs on: database, bus, blobs, auth and telemetry. */
 export interface Platform {
@@ -62,6 +62,9 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
   };
   try {
     const embedded: { databaseUrl?: string; storageConnectionString?: string } = {};
+    if (config.databaseUrl === undefined || config.storageConnectionString === undefined) {
+      await refuseSecondInstance(config.dataDir);
+    }
     let databaseUrl = config.databaseUrl;
     if (databaseUrl === undefined) {
       const postgres = await startEmbeddedPostgres({

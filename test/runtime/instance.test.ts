@@ -125,6 +125,12 @@ describe("npm start, SIGKILLed mid-import and started again", () => {
     expect((await command(["flags", "list"], only)).stdout).toContain("DataTransformationFeature off");
   });
 
+  it("refuses, in one line, a second npm start on the same DATA_DIR", async () => {
+    const second = runScript("bin/warranty-hub.ts", ["start", "all"], { ...env, PORT: String(await freePort()) });
+    expect(await second.exited).toBe(1);
+    expect(second.stderr()).toMatch(/^could not start: warranty-hub already runs on .+ \(PID \d+, API at http:\/\/127\.0\.0\.1:\d+\); stop it first, or set another DATA_DIR \[INSTANCE_RUNNING\]\n$/);
+  });
+
   it("removes its instance record when stopped with SIGTERM", async () => {
     const last = runs.at(-1);
     last?.child.kill("SIGTERM");
