@@ -38,7 +38,8 @@ export interface Platform {
   readonly embedded: { readonly databaseUrl?: string; readonly storageConnectionString?: string };
   /**
    * Records this process in DATA_DIR as the running instance, with the URLs its services
-   * serve on, so operator commands run beside it find it; `stop` removes the record first.
+   * serve on, so operator commands run beside it find it; `stop` removes the record before
+   * the embedded servers stop.
    * Only a process running embedded servers records itself: they are what a command could
    * not otherwise reach, and deployed processes need nothing written to disk.
    */
@@ -81,6 +82,10 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
       closers.push(() => azurite.stop());
       storage = embedded.storageConnectionString = azurite.connectionString;
     }
+    // Recorded before anything serves, so a command run as soon as the API answers finds it;
+    // removed after the pool and bus close, before the embedded servers stop.
+    const announce = announcer({ config, logger, embedded, closers, databaseUrl, storage });
+    await announce({});
     const pool = createPool(databaseUrl, { applicationName: "warranty-hub" });
     closers.push(() => pool.end());
     await migrateUp(pool, { logger });
@@ -105,7 +110,6 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
       blob: () => blob.ping(),
     });
     metrics.watchHealth(() => health.ready());
-    const announce = announcer({ config, logger, embedded, closers, databaseUrl, storage });
     return {
       config,
       logger,
@@ -126,7 +130,7 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
   }
 }
 
-/** The platform's {@link Platform.announce}; the record is removed first when it stops. */
+/** The platform's {@link Platform.announce}: each call rewrites the record; one closer removes it. */
 function announcer(parts: {
   config: PlatformConfig;
   logger: Logger;
@@ -136,6 +140,7 @@ function announcer(parts: {
   storage: string;
 }): Platform["announce"] {
   const { config, embedded } = parts;
+  let recorded = false;
   return async (urls) => {
     if (embedded.databaseUrl === undefined && embedded.storageConnectionString === undefined) return;
     const facts = { databaseUrl: parts.databaseUrl, storageConnectionString: parts.storage, urls, bus: config.bus };
@@ -146,7 +151,8 @@ function announcer(parts: {
       parts.logger.warn({ err: error }, "cannot record the running instance in DATA_DIR");
       return undefined;
     });
-    if (forget) parts.closers.push(forget);
+    if (forget && !recorded) parts.closers.push(forget);
+    recorded ||= forget !== undefined;
   };
 }
 
