@@ -170,6 +170,8 @@ function exitOf(child: ChildProcess, event: "exit" | "close"): Promise<[number |
   return new Promise((resolve) => child.once(event, (code: number | null, signal: NodeJS.Signals | null) => resolve([code, signal])));
 }
 
+/** The last line saying what went wrong; the lines after it are usually the shutdown that followed. */
 function lastLine(log: LogTail): string {
-  return log.lines.at(-1) ?? "no output";
+  const problems = log.lines.filter((line) => /\b(FATAL|PANIC|ERROR|error):/.test(line));
+  return (problems.at(-1) ?? log.lines.at(-1) ?? "no output").trim();
 }

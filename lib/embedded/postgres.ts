@@ -84,7 +84,7 @@ function startFailure(what: string, cause: unknown, context: { port: number; pgd
   const reason = describeError(cause).message.split("\n")[0];
   return new AppError(
     "EMBEDDED_POSTGRES_START_FAILED",
-    `the embedded PostgreSQL could not start: ${what} (${reason}); see ${context.pgdata}, or set DATABASE_URL`,
+    `the embedded PostgreSQL could not start: ${what} (${reason}); its last output is in the JSON log, or set DATABASE_URL`,
     { cause, details: { port: context.port, pgdata: context.pgdata, log: [...context.log.lines] } },
   );
 }
