@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
 import { createTokenSigner, createTokenVerifier, loadOrCreateSecret } from "../auth/index.ts";
 import type { TokenVerifier } from "../auth/index.ts";
 import { createAzureBlobStore } from "../blob/index.ts";
@@ -159,7 +160,8 @@ function announcer(parts: {
 /** The message validator over `schemas/envelope.json` and `schemas/messages/`. */
 export async function loadValidator() {
   const envelope = JSON.parse(await readFile(new URL("envelope.json", SCHEMAS), "utf8")) as Record<string, unknown>;
-  return createMessageValidator(envelope, await loadMessageSchemas(new URL("messages/", SCHEMAS).pathname));
+  // fileURLToPath, not .pathname, which keeps a space in the checkout's path as %20.
+  return createMessageValidator(envelope, await loadMessageSchemas(fileURLToPath(new URL("messages/", SCHEMAS))));
 }
 
 /** The transport the configuration names: RabbitMQ, Service Bus, or the PostgreSQL default on `pool`. */
