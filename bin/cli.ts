@@ -1,3 +1,4 @@
+import { failureLine } from "../lib/runtime/index.ts";
 import { backupCommand } from "./commands/backup.ts";
 import { dlqCommand } from "./commands/dlq.ts";
 import { flagsCommand } from "./commands/flags.ts";
@@ -21,7 +22,10 @@ const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
   restore: { run: restoreCommand, summary: "restore ID|latest --target URL [--yes]   restore into a new database" },
 };
 
-/** Dispatches `warranty-hub <command> ...`. */
+/**
+ * Dispatches `warranty-hub <command> ...`. Whatever a command throws ends as one line on
+ * stderr and exit code 1, never a stack trace.
+ */
 export async function main(argv: string[], env: Readonly<Record<string, string | undefined>>): Promise<number> {
   const [name, ...rest] = argv;
   const command = name === undefined ? undefined : COMMANDS[name];
@@ -30,5 +34,10 @@ export async function main(argv: string[], env: Readonly<Record<string, string |
     process.stderr.write(`usage:\n${usage.join("\n")}\n`);
     return name === undefined || name === "help" || name === "--help" ? 0 : 2;
   }
-  return command.run(rest, env);
+  try {
+    return await command.run(rest, env);
+  } catch (error) {
+    process.stderr.write(failureLine(`warranty-hub ${name} failed`, error));
+    return 1;
+  }
 }

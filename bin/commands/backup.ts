@@ -15,6 +15,7 @@ import { startAzurite, startEmbeddedPostgres } from "../../lib/embedded/index.ts
 import { describeError } from "../../lib/errors/index.ts";
 import { createLogger } from "../../lib/log/index.ts";
 import type { Logger } from "../../lib/log/index.ts";
+import { withRunningInstance } from "../../lib/runtime/index.ts";
 import type { Command } from "../cli.ts";
 
 const USAGE = "usage: warranty-hub backup create | list | verify ID\n";
@@ -30,15 +31,15 @@ export interface BackupCommandContext {
 
 /**
  * Reads the variables the backup commands share and opens the blob store: the configured
- * account, or the embedded Azurite under DATA_DIR (where a local installation keeps its
- * backups). Undefined after printing the problem when the configuration is wrong or the
- * storage cannot be opened.
+ * account, else that of the instance running in DATA_DIR, else the embedded Azurite under
+ * DATA_DIR (where a local installation keeps its backups). Undefined after printing the
+ * problem when the configuration is wrong or the storage cannot be opened.
  */
 export async function openBackupContext(
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<BackupCommandContext | undefined> {
   const reader = envReader(env);
-  const config = readPlatformConfig(reader);
+  const declared = readPlatformConfig(reader);
   const retain = reader.integer("BACKUP_RETAIN", 48, { min: 1, max: 10_000 });
   try {
     reader.done();
@@ -47,6 +48,7 @@ export async function openBackupContext(
     process.stderr.write(`${error.message}\n`);
     return undefined;
   }
+  const config = await withRunningInstance(declared);
   // Logs go to stderr: stdout carries the report operators read and scripts parse.
   const logger = createLogger({ level: config.logLevel, name: "backup" }, process.stderr);
   const azurite = config.storageConnectionString
@@ -54,8 +56,8 @@ export async function openBackupContext(
     : await startAzurite({ location: `${config.dataDir}/azurite`, port: config.azuritePort, logger }).catch(
         (error: unknown) => {
           process.stderr.write(
-            `cannot open the local blob storage (${describeError(error).message}); while warranty-hub runs, ` +
-              "set AZURE_STORAGE_CONNECTION_STRING to the one its start-up banner prints\n",
+            `cannot open the local blob storage (${describeError(error).message.split("\n")[0]}); ` +
+              "set AZURE_STORAGE_CONNECTION_STRING to reach another\n",
           );
           return null;
         },

@@ -3,16 +3,20 @@ import { stat } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { parseArgs } from "node:util";
 import { createTokenSigner, loadOrCreateSecret } from "../../lib/auth/index.ts";
+import type { PlatformConfig } from "../../lib/config/index.ts";
+import { findRunningInstance } from "../../lib/runtime/index.ts";
 import { readCliConfig } from "./cli-config.ts";
 import type { ImportErrorPage, ImportJobView } from "../../lib/imports/index.ts";
 import type { Command } from "../cli.ts";
 
-type Env = Readonly<Record<string, string | undefined>>;
+/** Where `npm start` serves the API unless told otherwise. */
+const DEFAULT_URL = "http://127.0.0.1:3000";
 
 /**
  * `import FILE [--dry-run] [--max-invalid-percent N] [--url URL] [--token T]`: streams the CSV
- * to the API, shows progress from the job's event stream, prints the report. Exit code 0 when
- * the job succeeded, 1 when it failed, 2 on bad usage.
+ * to the API (`--url`, else WH_URL, else the one the instance running in DATA_DIR serves),
+ * shows progress from the job's event stream, prints the report. Exit code 0 when the job
+ * succeeded, 1 when it failed, 2 on bad usage.
  */
 export const importCommand: Command = async (args, env) => {
   const { values, positionals } = parseArgs({
@@ -21,7 +25,7 @@ export const importCommand: Command = async (args, env) => {
     options: {
       "dry-run": { type: "boolean", default: false },
       "max-invalid-percent": { type: "string", default: "0" },
-      url: { type: "string", default: env.WH_URL ?? "http://127.0.0.1:3000" },
+      url: { type: "string" },
       token: { type: "string" },
     },
   });
@@ -31,9 +35,11 @@ export const importCommand: Command = async (args, env) => {
     process.stderr.write("usage: warranty-hub import FILE [--dry-run] [--max-invalid-percent 0-100] [--url URL] [--token T]\n");
     return 2;
   }
-  const token = values.token ?? env.WH_TOKEN ?? (await devToken(env));
-  if (token === undefined) return 2;
-  const base = values.url.replace(/\/+$/, "");
+  const config = readCliConfig(env);
+  if (!config) return 2;
+  const token = values.token ?? env.WH_TOKEN ?? (await devToken(config));
+  const url = values.url ?? env.WH_URL ?? (await findRunningInstance(config.dataDir))?.urls.api ?? DEFAULT_URL;
+  const base = url.replace(/\/+$/, "");
   const auth = { authorization: `Bearer ${token}` };
   const id = await upload(base, auth, file, values["dry-run"], percent);
   if (id === undefined) return 1;
@@ -44,9 +50,7 @@ export const importCommand: Command = async (args, env) => {
 };
 
 /** A super-admin token signed with the local secret, as `token --role super_admin` would mint. */
-async function devToken(env: Env): Promise<string | undefined> {
-  const config = readCliConfig(env);
-  if (!config) return undefined;
+async function devToken(config: PlatformConfig): Promise<string> {
   const secret = config.jwtSecret ?? (await loadOrCreateSecret(config.dataDir));
   return createTokenSigner(secret)({ subject: "cli-import", role: "super_admin", expiresIn: "1h" });
 }

@@ -3,11 +3,13 @@ import { readCliConfig } from "./cli-config.ts";
 import { createPool, migrateDown, migrateUp, migrationStatus } from "../../lib/db/index.ts";
 import { startEmbeddedPostgres } from "../../lib/embedded/index.ts";
 import { createLogger } from "../../lib/log/index.ts";
+import { withRunningInstance } from "../../lib/runtime/index.ts";
 import type { Command } from "../cli.ts";
 
 /**
  * `migrate up [--to N]`, `migrate down (--steps N | --to N)`, `migrate status`. Runs against
- * DATABASE_URL, or the embedded PostgreSQL under DATA_DIR when it is not set.
+ * DATABASE_URL, else the database of the instance running in DATA_DIR, else the embedded
+ * PostgreSQL under DATA_DIR.
  */
 export const migrateCommand: Command = async (args, env) => {
   const { values, positionals } = parseArgs({
@@ -20,8 +22,9 @@ export const migrateCommand: Command = async (args, env) => {
     process.stderr.write("usage: warranty-hub migrate up|down|status [--to N] [--steps N]\n");
     return 2;
   }
-  const config = readCliConfig(env);
-  if (!config) return 2;
+  const declared = readCliConfig(env);
+  if (!declared) return 2;
+  const config = await withRunningInstance(declared);
   const logger = createLogger({ level: config.logLevel, name: "migrate" });
   const embedded = config.databaseUrl
     ? undefined

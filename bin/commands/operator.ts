@@ -6,7 +6,7 @@ import type { Pool } from "../../lib/db/index.ts";
 import { startEmbeddedPostgres } from "../../lib/embedded/index.ts";
 import { describeError } from "../../lib/errors/index.ts";
 import { createLogger } from "../../lib/log/index.ts";
-import { createTransport, loadValidator } from "../../lib/runtime/index.ts";
+import { createTransport, loadValidator, withRunningInstance } from "../../lib/runtime/index.ts";
 
 /** Where an operator command writes; tests collect it. */
 export interface CommandIo {
@@ -32,13 +32,15 @@ export const processIo: CommandIo = {
 
 /**
  * Connects like the services do, without starting them: the same variables pick the
- * database (embedded under DATA_DIR when DATABASE_URL is unset) and the transport. Nothing
- * is migrated; the command works on the schema it finds.
+ * database and the transport; what they leave unset comes from the instance running in
+ * DATA_DIR, else the embedded PostgreSQL there is started. Nothing is migrated; the
+ * command works on the schema it finds.
  */
 export const connectFromEnv: Connect = async (env) => {
   const reader = envReader(env);
-  const config = readPlatformConfig(reader);
+  const declared = readPlatformConfig(reader);
   reader.done();
+  const config = await withRunningInstance(declared);
   const logger = createLogger({ level: config.logLevel === "info" ? "warn" : config.logLevel, name: "cli" });
   const embedded = config.databaseUrl
     ? undefined

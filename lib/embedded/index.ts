@@ -3,3 +3,5 @@ export type { AzuriteOptions, RunningAzurite } from "./azurite.ts";
 export { startEmbeddedPostgres } from "./postgres.ts";
 export type { EmbeddedPostgresOptions, RunningPostgres } from "./postgres.ts";
 export { freePort } from "./net.ts";
+export { currentProcess, isRunning } from "./owner.ts";
+export type { ProcessIdentity } from "./owner.ts";

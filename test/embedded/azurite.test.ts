@@ -1,4 +1,6 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,6 +9,32 @@ import { afterAll, describe, expect, it } from "vitest";
 import { createAzureBlobStore } from "../../lib/blob/index.ts";
 import { freePort, startAzurite } from "../../lib/embedded/index.ts";
 import { testLogger } from "../support/bus.ts";
+import { REPO_ROOT } from "../support/process.ts";
+import { waitFor } from "../support/wait.ts";
+
+/** A separate Node process that starts Azurite at `location` and then waits to be killed. */
+function ownerProcess(location: string, port: number) {
+  const script = [
+    `import { startAzurite } from ${JSON.stringify(join(REPO_ROOT, "lib/embedded/index.ts"))};`,
+    `import { createLogger } from ${JSON.stringify(join(REPO_ROOT, "lib/log/index.ts"))};`,
+    `const azurite = await startAzurite({ location: ${JSON.stringify(location)}, port: ${port}, logger: createLogger({ level: "silent" }) });`,
+    "process.stdout.write(`${process.pid}\\n`);",
+    "setInterval(() => undefined, 60_000);",
+  ].join("\n");
+  const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+  let out = "";
+  child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+  return { child, started: () => out.includes("\n") };
+}
+
+function isGone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch {
+    return true;
+  }
+}
 
 async function text(stream: Readable): Promise<string> {
   const chunks: Buffer[] = [];
@@ -68,5 +96,39 @@ describe("startAzurite", () => {
       code: "AZURITE_START_FAILED",
       message: expect.stringMatching(/exited before listening[\s\S]*ENOTDIR/) as unknown,
     });
+  });
+
+  it("stops an Azurite whose owner was SIGKILLed, then starts on the same location and port", async () => {
+    const location = join(await mkdtemp(join(tmpdir(), "wh-azurite-")), "data");
+    dirs.push(location);
+    const port = await freePort();
+    const owner = ownerProcess(location, port);
+    await waitFor(owner.started, { timeoutMs: 30_000, what: "the owner to start Azurite" });
+    const orphan = (await readFile(`${location}.owner.json`, "utf8").then(JSON.parse)) as { pid: number };
+    owner.child.kill("SIGKILL");
+    await once(owner.child, "exit");
+    expect(isGone(orphan.pid)).toBe(false);
+
+    const again = await startAzurite({ location, port, logger });
+    try {
+      expect(isGone(orphan.pid)).toBe(true);
+      await createAzureBlobStore({ connectionString: again.connectionString }).ping();
+    } finally {
+      await again.stop();
+    }
+  });
+
+  it("refuses a location another live process serves", async () => {
+    const location = join(await mkdtemp(join(tmpdir(), "wh-azurite-")), "data");
+    dirs.push(location);
+    const first = await startAzurite({ location, logger });
+    try {
+      await expect(startAzurite({ location, logger })).rejects.toMatchObject({
+        code: "AZURITE_START_FAILED",
+        message: expect.stringContaining("already serves") as unknown,
+      });
+    } finally {
+      await first.stop();
+    }
   });
 });

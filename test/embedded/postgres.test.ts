@@ -1,5 +1,5 @@
-import { execFileSync, spawn } from "node:child_process";
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { spawn } from "node:child_process";
+import { lchown, lstat, mkdtemp, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -17,10 +17,6 @@ async function query<T>(url: string, sql: string): Promise<T[]> {
   } finally {
     await client.end();
   }
-}
-
-function idOf(flag: "-u" | "-g"): number {
-  return Number(execFileSync("id", [flag, "postgres"], { encoding: "utf8" }).trim());
 }
 
 function isGone(pid: number): boolean {
@@ -92,9 +88,8 @@ describe("startEmbeddedPostgres", () => {
   });
 
   it("starts when postmaster.pid names a live process that is not PostgreSQL (a reused PID)", async () => {
-    // PostgreSQL itself ignores a PID it may not signal, so the stand-in runs as the server's own user.
-    const owner = process.getuid?.() === 0 ? { uid: idOf("-u"), gid: idOf("-g") } : {};
-    const sleeper = spawn("sleep", ["60"], { stdio: "ignore", ...owner });
+    // Runs as this process's user, like the server: PostgreSQL itself ignores a PID it may not signal.
+    const sleeper = spawn("sleep", ["60"], { stdio: "ignore" });
     try {
       const pid = sleeper.pid ?? 0;
       expect(pid).toBeGreaterThan(0);
@@ -106,4 +101,19 @@ describe("startEmbeddedPostgres", () => {
       sleeper.kill("SIGKILL");
     }
   });
+
+  // Only root can hand files to another user, which is how earlier versions left the cluster.
+  it.skipIf(process.getuid?.() !== 0)("as root, starts a cluster an earlier version left owned by user nobody", async () => {
+    await chownTree(join(dataDir, "postgres"), 65534, 65534);
+    const server = await start(await freePort());
+    expect(await query(server.url, "select note from kept")).toEqual([{ note: "before restart" }]);
+    expect((await stat(join(dataDir, "postgres", "PG_VERSION"))).uid).toBe(0);
+    await server.stop();
+  });
 });
+
+async function chownTree(path: string, uid: number, gid: number): Promise<void> {
+  const info = await lstat(path);
+  if (info.isDirectory()) for (const entry of await readdir(path)) await chownTree(join(path, entry), uid, gid);
+  await lchown(path, uid, gid);
+}

@@ -1,4 +1,5 @@
-import { chmod, mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -32,9 +33,8 @@ describe("a process started from the CLI", () => {
   let dataDir: string;
 
   beforeAll(async () => {
+    // Private (mode 700), as a newcomer's clone under their home or `mktemp -d` would be.
     dataDir = await mkdtemp(join(tmpdir(), "wh-process-"));
-    // mkdtemp makes the folder private; as root the embedded PostgreSQL runs as user postgres and must reach it.
-    await chmod(dataDir, 0o755);
   });
 
   afterAll(async () => {
@@ -58,7 +58,27 @@ describe("a process started from the CLI", () => {
     }
   });
 
-  it("runs everything on embedded defaults with no connection settings, then drains on SIGTERM", async () => {
+  it("says in one line, without a stack trace, why it cannot start", async () => {
+    const squatter = createServer();
+    await new Promise<void>((resolve) => squatter.listen(0, "127.0.0.1", resolve));
+    const address = squatter.address();
+    const taken = typeof address === "object" && address !== null ? address.port : 0;
+    try {
+      const run = runScript("bin/warranty-hub.ts", ["start", "all"], {
+        DATA_DIR: join(dataDir, "refused"),
+        PORT: String(await freePort()),
+        EMBEDDED_PG_PORT: String(taken),
+      });
+      expect(await run.exited).toBe(1);
+      expect(run.stderr()).toBe(
+        `could not start: port ${taken} on 127.0.0.1 is already in use; set EMBEDDED_PG_PORT to a free port [EMBEDDED_POSTGRES_START_FAILED]\n`,
+      );
+    } finally {
+      await new Promise((resolve) => squatter.close(resolve));
+    }
+  });
+
+  it("runs everything on embedded defaults with no connection settings, then drains on SIGTERM", { timeout: 150_000 }, async () => {
     const [port, pgPort, azuritePort] = [await freePort(), await freePort(), await freePort()];
     const run = runScript("bin/warranty-hub.ts", ["start", "all"], {
       DATA_DIR: join(dataDir, "embedded"),
@@ -66,7 +86,7 @@ describe("a process started from the CLI", () => {
       EMBEDDED_PG_PORT: String(pgPort),
       AZURITE_PORT: String(azuritePort),
     });
-    await waitFor(() => ready(port, run), { timeoutMs: 50_000, what: "embedded start" });
+    await waitFor(() => ready(port, run), { timeoutMs: 120_000, what: "embedded start" });
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     expect(metrics).toMatch(/health_check_status\{check="database"\} 1/);
     const started = await waitFor(() => logLines(run.stdout()).find((l) => l.msg === "started"), { what: "started line" });
