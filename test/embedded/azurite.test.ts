@@ -49,9 +49,15 @@ describe("startAzurite", () => {
     for (const dir of dirs) await rm(dir, { recursive: true, force: true });
   });
 
+  /** A fresh private directory, removed with everything in it after the tests. */
+  async function scratch(): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), "wh-azurite-"));
+    dirs.push(dir);
+    return dir;
+  }
+
   it("keeps blobs under --location across a restart on the same port", async () => {
-    const location = join(await mkdtemp(join(tmpdir(), "wh-azurite-")), "nested");
-    dirs.push(location);
+    const location = join(await scratch(), "nested");
     const port = await freePort();
     const first = await startAzurite({ location, port, logger });
     expect(first.port).toBe(port);
@@ -89,8 +95,7 @@ describe("startAzurite", () => {
   });
 
   it("reports Azurite's own error output when it cannot start", async () => {
-    const file = join(await mkdtemp(join(tmpdir(), "wh-azurite-")), "not-a-directory");
-    dirs.push(file);
+    const file = join(await scratch(), "not-a-directory");
     await writeFile(file, "x");
     await expect(startAzurite({ location: join(file, "inside"), logger })).rejects.toMatchObject({
       code: "AZURITE_START_FAILED",
@@ -99,8 +104,7 @@ describe("startAzurite", () => {
   });
 
   it("stops an Azurite whose owner was SIGKILLed, then starts on the same location and port", async () => {
-    const location = join(await mkdtemp(join(tmpdir(), "wh-azurite-")), "data");
-    dirs.push(location);
+    const location = join(await scratch(), "data");
     const port = await freePort();
     const owner = ownerProcess(location, port);
     await waitFor(owner.started, { timeoutMs: 30_000, what: "the owner to start Azurite" });
@@ -119,8 +123,7 @@ describe("startAzurite", () => {
   });
 
   it("refuses a location another live process serves", async () => {
-    const location = join(await mkdtemp(join(tmpdir(), "wh-azurite-")), "data");
-    dirs.push(location);
+    const location = join(await scratch(), "data");
     const first = await startAzurite({ location, logger });
     try {
       await expect(startAzurite({ location, logger })).rejects.toMatchObject({
