@@ -1,7 +1,7 @@
 import type { PoolClient } from "pg";
 import type { Principal } from "../../../lib/auth/index.ts";
 import { createEnvelope } from "../../../lib/bus/index.ts";
-import { withTransaction } from "../../../lib/db/index.ts";
+import { isUniqueViolation, withTransaction } from "../../../lib/db/index.ts";
 import type { Pool } from "../../../lib/db/index.ts";
 import { AppError } from "../../../lib/errors/index.ts";
 import { enqueueOutbox } from "../../../lib/outbox/index.ts";
@@ -57,7 +57,7 @@ export async function editProduct(pool: Pool, caller: Principal, id: string, edi
     });
   } catch (error) {
     // Another product took the serial between the check and the update.
-    if ((error as { code?: unknown }).code === "23505") throw serialTaken(edit.brand ?? "the brand", edit.serialNumber ?? "");
+    if (isUniqueViolation(error)) throw serialTaken(edit.brand ?? "the brand", edit.serialNumber ?? "");
     throw error;
   }
 }

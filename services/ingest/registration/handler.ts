@@ -2,7 +2,7 @@ import type { PoolClient } from "pg";
 import type { BlobStore } from "../../../lib/blob/index.ts";
 import { createEnvelope } from "../../../lib/bus/index.ts";
 import type { Envelope, MessageHandler } from "../../../lib/bus/index.ts";
-import { claimMessage, withTransaction } from "../../../lib/db/index.ts";
+import { DB_FAILURES, claimMessage, classifyDbError, withTransaction } from "../../../lib/db/index.ts";
 import type { Pool } from "../../../lib/db/index.ts";
 import { AppError, isAppError } from "../../../lib/errors/index.ts";
 import { enqueueOutbox } from "../../../lib/outbox/index.ts";
@@ -91,9 +91,14 @@ async function storeProduct(client: PoolClient, message: Envelope, resolved: Res
 
 /** A failure that says the registration itself is unacceptable; undefined for ones worth retrying. */
 function asRefusal(error: unknown, payload: RegistrationSubmitted): AppError | undefined {
-  if ((error as { code?: unknown }).code === "23505") return serialTaken(payload.brand, payload.serialNumber);
-  if (isAppError(error) && !error.retryable && error.status >= 400 && error.status < 500) return error;
-  return undefined;
+  switch (classifyDbError(error)) {
+    case DB_FAILURES.conflict:
+      return serialTaken(payload.brand, payload.serialNumber);
+    case DB_FAILURES.poison:
+      return isAppError(error) ? error : undefined;
+    case DB_FAILURES.unavailable:
+      return undefined;
+  }
 }
 
 /** Upserts the registration as rejected, unless it was stored meanwhile: the card then shows why. */
