@@ -1,5 +1,7 @@
 import type { PoolClient } from "pg";
 import type { Bus, Envelope } from "../bus/index.ts";
+import { createMessage, queueOf } from "../messages/index.ts";
+import type { MessageOptions, MessagePayloads, QueuedType } from "../messages/index.ts";
 import { withTransaction } from "../db/index.ts";
 import type { Pool } from "../db/index.ts";
 import { AppError, describeError } from "../errors/index.ts";
@@ -8,12 +10,18 @@ import type { Logger } from "../log/index.ts";
 const CHANNEL = "outbox";
 
 /**
- * Records `message` for publication to `queue` inside the caller's transaction, so the
- * event exists if and only if the caller's write commits.
+ * Records a message for publication to the queue the catalogue routes `type` to, inside the
+ * caller's transaction, so the event exists if and only if the caller's write commits.
  */
-export async function enqueueOutbox(client: PoolClient, queue: string, message: Envelope): Promise<void> {
+export async function enqueueOutbox<T extends QueuedType>(
+  client: PoolClient,
+  type: T,
+  payload: MessagePayloads[T],
+  options?: MessageOptions,
+): Promise<void> {
+  const message = createMessage(type, payload, options);
   await client.query("insert into outbox (queue, message_id, body) values ($1, $2, $3)", [
-    queue,
+    queueOf(type),
     message.id,
     JSON.stringify(message),
   ]);

@@ -2,13 +2,11 @@ import { randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
 import type { Principal } from "../../../lib/auth/index.ts";
 import type { BlobStore } from "../../../lib/blob/index.ts";
-import { createEnvelope } from "../../../lib/bus/index.ts";
 import type { Bus } from "../../../lib/bus/index.ts";
 import { withTransaction } from "../../../lib/db/index.ts";
 import type { Pool } from "../../../lib/db/index.ts";
 import { AppError, describeError } from "../../../lib/errors/index.ts";
 import {
-  IMPORT_CHUNK_QUEUE,
   IMPORT_CONTAINER,
   completeUpload,
   cutChunks,
@@ -19,7 +17,9 @@ import {
   multipartPart,
   setJobHeader,
 } from "../../../lib/imports/index.ts";
-import type { ImportChunkPayload, ImportSettings } from "../../../lib/imports/index.ts";
+import type { ImportSettings } from "../../../lib/imports/index.ts";
+import { publish } from "../../../lib/messages/index.ts";
+import type { ImportChunk } from "../../../lib/messages/index.ts";
 import { transformCsvRecords } from "../../../lib/transformations/index.ts";
 import type { RowTransformer, RowTransformerFactory, TransformationPlan } from "../../../lib/transformations/index.ts";
 
@@ -120,7 +120,7 @@ async function cutAndPublish(
         const { chunk } = event;
         const name = `${id}/${String(chunk.no).padStart(6, "0")}.csv`;
         const data = plan ? transformCsvRecords(plan, chunk.data, chunk.firstLine) : chunk.data;
-        const payload: ImportChunkPayload = {
+        const payload: ImportChunk = {
           jobId: id,
           chunkNo: chunk.no,
           blob: { container: IMPORT_CONTAINER, name },
@@ -146,10 +146,10 @@ async function cutAndPublish(
 /** Chunks stored and published at once while the next ones are cut: hides storage latency, bounds memory. */
 const UPLOADS_IN_FLIGHT = 4;
 
-async function publishChunk(deps: UploadDeps, payload: ImportChunkPayload, data: Buffer, correlationId: string): Promise<void> {
+async function publishChunk(deps: UploadDeps, payload: ImportChunk, data: Buffer, correlationId: string): Promise<void> {
   await deps.blob.upload(IMPORT_CONTAINER, payload.blob.name, Readable.from([data]), { contentType: "text/csv" });
   await insertChunk(deps.pool, payload);
-  await deps.bus.publish(IMPORT_CHUNK_QUEUE, createEnvelope("import.chunk", payload, { correlationId }));
+  await publish(deps.bus, "import.chunk", payload, { correlationId });
 }
 
 /** At most `limit` promises pending; the first failure is thrown by `add` or `drain` after all have settled. */

@@ -3,7 +3,7 @@ import type { MessageHandler } from "../../../lib/bus/index.ts";
 import { sqlState, withTransaction } from "../../../lib/db/index.ts";
 import type { Pool } from "../../../lib/db/index.ts";
 import { describeError } from "../../../lib/errors/index.ts";
-import type { ImportFinalisePayload } from "../../../lib/imports/index.ts";
+import { QUEUES, handleQueue } from "../../../lib/messages/index.ts";
 import type { Logger } from "../../../lib/log/index.ts";
 import {
   abandonJob,
@@ -34,8 +34,8 @@ export interface FinaliserDeps {
  * ended does nothing.
  */
 export function createFinaliser(deps: FinaliserDeps): MessageHandler {
-  return async (message, ctx) => {
-    const { jobId } = message.payload as ImportFinalisePayload;
+  return handleQueue(QUEUES.importFinalise, async (message, ctx) => {
+    const { jobId } = message.payload;
     try {
       await withTransaction(deps.pool, (client) => finalise(client, jobId));
     } catch (error) {
@@ -51,7 +51,7 @@ export function createFinaliser(deps: FinaliserDeps): MessageHandler {
       if (!failed) return;
     }
     await removeChunks(deps, jobId, ctx.logger);
-  };
+  });
 }
 
 async function finalise(client: Parameters<typeof lockJob>[0], jobId: string): Promise<void> {
