@@ -24,4 +24,4 @@ export { failedRows, listErrors } from "./errors.ts";
 export type { FailedRow, ImportErrorPage, ImportErrorView } from "./errors.ts";
 export { readImportSettings } from "./config.ts";
 export type { ImportSettings } from "./config.ts";
-export { multipartBoundary, multipartPart } from "./multipart.ts";
+export { multipartPart } from "./multipart.ts";

@@ -13,12 +13,12 @@ import {
   failJob,
   insertChunk,
   insertJob,
-  multipartBoundary,
   multipartPart,
   setJobHeader,
 } from "../../../lib/imports/index.ts";
 import type { ImportSettings } from "../../../lib/imports/index.ts";
 import { publish } from "../../../lib/messages/index.ts";
+import { multipartBoundary } from "../../../lib/multipart/index.ts";
 import type { ImportChunk } from "../../../lib/messages/index.ts";
 import { transformCsvRecords } from "../../../lib/transformations/index.ts";
 import type { RowTransformer, RowTransformerFactory, TransformationPlan } from "../../../lib/transformations/index.ts";
@@ -48,12 +48,11 @@ export interface Upload {
 }
 
 /** The bytes of the CSV: the body itself, or the `file` part of a multipart body; 415 otherwise. */
-function csvSource(upload: Upload): AsyncIterable<Uint8Array> {
+function csvSource(upload: Upload, maxBytes: number): AsyncIterable<Uint8Array> {
   const type = upload.contentType;
   const body = iterate(upload.body);
   if (/^text\/csv\s*(;|$)/i.test(type)) return body;
-  const boundary = /^multipart\/form-data\s*;/i.test(type) ? multipartBoundary(type) : undefined;
-  if (boundary !== undefined) return multipartPart(body, boundary, "file");
+  if (/^multipart\/form-data\s*(;|$)/i.test(type)) return multipartPart(body, multipartBoundary(type), "file", maxBytes);
   throw new AppError("UNSUPPORTED_MEDIA_TYPE", "send the CSV as text/csv, or as the `file` part of multipart/form-data", {
     status: 415,
     details: { contentType: type },
@@ -66,7 +65,7 @@ function csvSource(upload: Upload): AsyncIterable<Uint8Array> {
  * count. A file-level problem fails the job and is rethrown with the job id in its details.
  */
 export async function acceptUpload(deps: UploadDeps, upload: Upload): Promise<string> {
-  const source = csvSource(upload);
+  const source = csvSource(upload, deps.settings.maxBytes);
   const id = randomUUID();
   const { principal } = upload;
   // Only a brand admin's upload names one brand; a super admin's file may mix brands.
