@@ -19,23 +19,13 @@ export function createMessage<T extends MessageType>(type: T, payload: MessagePa
 }
 
 /** Publishes to the queue the catalogue routes `type` to. */
-export async function publish<T extends QueuedType>(
-  bus: Pick<Bus, "publish">,
-  type: T,
-  payload: MessagePayloads[T],
-  options?: MessageOptions,
-): Promise<void> {
-  await bus.publish(queueOf(type), createMessage(type, payload, options));
+export function publish<T extends QueuedType>(bus: Pick<Bus, "publish">, type: T, payload: MessagePayloads[T], options?: MessageOptions): Promise<void> {
+  return bus.publish(queueOf(type), createMessage(type, payload, options));
 }
 
 /** Broadcasts on the topic the catalogue routes `type` to. */
-export async function broadcast<T extends BroadcastType>(
-  bus: Pick<Bus, "broadcast">,
-  type: T,
-  payload: MessagePayloads[T],
-  options?: MessageOptions,
-): Promise<void> {
-  await bus.broadcast(topicOf(type), createMessage(type, payload, options));
+export function broadcast<T extends BroadcastType>(bus: Pick<Bus, "broadcast">, type: T, payload: MessagePayloads[T], options?: MessageOptions): Promise<void> {
+  return bus.broadcast(topicOf(type), createMessage(type, payload, options));
 }
 
 /** A handler that sees only the message types its queue carries, typed. */
