@@ -1,4 +1,4 @@
-import { createPool } from "../db/index.ts";
+import { SQLSTATE, createPool, hasSqlState } from "../db/index.ts";
 import type { Pool } from "../db/index.ts";
 import { AppError } from "../errors/index.ts";
 import { userTableCount } from "./queries.ts";
@@ -10,8 +10,6 @@ export interface PreparedTarget {
 }
 
 const MAINTENANCE_DATABASES = ["postgres", "template1"] as const;
-const INVALID_CATALOG_NAME = "3D000";
-const DUPLICATE_DATABASE = "42P04";
 
 /**
  * Makes sure `targetUrl` names a new database: creates it through the server's maintenance
@@ -62,7 +60,7 @@ async function createIfMissing(targetUrl: string, database: string): Promise<boo
       await pool.query(`create database ${quoteIdent(database)}`);
       return true;
     } catch (error) {
-      if (pgCode(error) === DUPLICATE_DATABASE) return false;
+      if (hasSqlState(error, SQLSTATE.duplicateDatabase)) return false;
       throw new AppError("BACKUP_TARGET_CREATE_FAILED", `could not create database ${database}`, { cause: error });
     }
   } finally {
@@ -80,7 +78,7 @@ async function maintenancePool(targetUrl: string): Promise<Pool> {
     } catch (error) {
       await pool.end();
       lastError = error;
-      if (pgCode(error) !== INVALID_CATALOG_NAME) break;
+      if (!hasSqlState(error, SQLSTATE.invalidCatalogName)) break;
     }
   }
   throw new AppError("BACKUP_TARGET_UNREACHABLE", "cannot reach the target server's maintenance database", {
@@ -91,10 +89,4 @@ async function maintenancePool(targetUrl: string): Promise<Pool> {
 
 function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
-}
-
-function pgCode(error: unknown): string | undefined {
-  return typeof error === "object" && error !== null && "code" in error && typeof error.code === "string"
-    ? error.code
-    : undefined;
 }

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { Channel, ConfirmChannel, ConsumeMessage } from "amqplib";
 import type { Logger } from "../log/index.ts";
-import { guard, unavailable } from "./amqp-link.ts";
 import type { AmqpLink, AmqpSession } from "./amqp-link.ts";
 import type { BroadcastCapability, TransportSubscription } from "./port.ts";
+import { busUnavailable, driverCall } from "./transport-kit.ts";
 
 /**
  * Fan-out over RabbitMQ: one durable fanout exchange per topic, and per subscribing instance
@@ -20,7 +20,7 @@ export function amqpBroadcast(link: AmqpLink, logger: Logger, timeoutMs: number)
     if (known === undefined) declared.set(session, (known = new Map<string, Promise<void>>()));
     const existing = known.get(topic);
     if (existing) return existing;
-    const declaring = guard("declare exchange", () =>
+    const declaring = driverCall("amqp", "declare exchange", () =>
       link.withChannel(timeoutMs, async (channel) => {
         await channel.assertExchange(topic, "fanout", { durable: true });
       }),
@@ -36,7 +36,7 @@ export function amqpBroadcast(link: AmqpLink, logger: Logger, timeoutMs: number)
   const confirmChannel = (session: AmqpSession) => {
     let pending = channels.get(session);
     if (!pending) {
-      pending = guard("open broadcast channel", async () => {
+      pending = driverCall("amqp", "open broadcast channel", async () => {
         const channel = await session.model.createConfirmChannel();
         channel.on("error", (error: Error) => logger.warn({ err: error.message }, "amqp broadcast publish channel error"));
         channel.on("close", () => channels.delete(session));
@@ -76,10 +76,10 @@ export function amqpBroadcast(link: AmqpLink, logger: Logger, timeoutMs: number)
 
 function publishConfirmed(channel: ConfirmChannel, exchange: string, content: Buffer, timeoutMs: number): Promise<void> {
   return new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(unavailable(`no publisher confirm within ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(() => reject(busUnavailable("amqp", `no publisher confirm within ${timeoutMs} ms`)), timeoutMs);
     const settle = (error: unknown) => {
       clearTimeout(timer);
-      if (error) reject(unavailable("the broker did not confirm the broadcast", error));
+      if (error) reject(busUnavailable("amqp", "the broker did not confirm the broadcast", error));
       else resolve();
     };
     try {
@@ -160,7 +160,7 @@ async function subscribe(options: SubscribeOptions): Promise<TransportSubscripti
   };
   const unsubscribe = link.onSession(reattach);
   try {
-    await guard("subscribe broadcast", async () => attach(await link.session(options.timeoutMs)));
+    await driverCall("amqp", "subscribe broadcast", async () => attach(await link.session(options.timeoutMs)));
   } catch (error) {
     unsubscribe();
     throw error;

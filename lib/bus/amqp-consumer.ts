@@ -2,7 +2,6 @@ import type { Channel, ConsumeMessage, Options } from "amqplib";
 import { AppError, describeError } from "../errors/index.ts";
 import type { Logger } from "../log/index.ts";
 import type { AmqpLink, AmqpSession } from "./amqp-link.ts";
-import { unavailable } from "./amqp-link.ts";
 import {
   attemptOf,
   deadLetterHeaders,
@@ -13,6 +12,7 @@ import {
   retryHeaders,
 } from "./amqp-messages.ts";
 import type { Delivery, TransportSubscription } from "./port.ts";
+import { busUnavailable } from "./transport-kit.ts";
 
 /** What one consumer needs from its transport. */
 export interface AmqpConsumerDeps {
@@ -112,7 +112,7 @@ export async function startAmqpConsumer(deps: AmqpConsumerDeps): Promise<Transpo
     await registerOn(first);
   } catch (error) {
     closing = true;
-    throw error instanceof AppError ? error : unavailable(`cannot consume from ${queue}`, error);
+    throw error instanceof AppError ? error : busUnavailable("amqp", `cannot consume from ${queue}`, error);
   }
   const unsubscribe = link.onSession((session) => void register(session));
   // A reconnect while the first registration was under way is not announced again.
@@ -195,5 +195,5 @@ function createDelivery(deps: AmqpConsumerDeps, registration: Registration, mess
 }
 
 function gone(): AppError {
-  return unavailable("the channel this message arrived on is closed; the broker will redeliver it");
+  return busUnavailable("amqp", "the channel this message arrived on is closed; the broker will redeliver it");
 }

@@ -1,8 +1,8 @@
 import type { Channel, GetMessage, Options } from "amqplib";
 import type { AmqpLink } from "./amqp-link.ts";
-import { guard } from "./amqp-link.ts";
 import { identityOf, publishOptions, queueNames, selects, toDeadLetter } from "./amqp-messages.ts";
 import type { DeadLetterSelector, Transport } from "./port.ts";
+import { driverCall } from "./transport-kit.ts";
 
 /** What the dead-letter operations need from their transport. */
 export interface AmqpDeadLetterDeps {
@@ -30,7 +30,7 @@ export function amqpDeadLetterOps(
   async function scan<T>(queue: string, fn: (channel: Channel, take: Take) => Promise<T>): Promise<T> {
     await deps.ensureQueues(queue);
     const dlq = queueNames(queue).dlq;
-    return guard("dead-letter operation", () => deps.link.withChannel(deps.timeoutMs, (channel) =>
+    return driverCall("amqp", "dead-letter operation", () => deps.link.withChannel(deps.timeoutMs, (channel) =>
       fn(channel, async (max = MAX_SCAN, stop) => {
         const taken: GetMessage[] = [];
         while (taken.length < Math.min(max, MAX_SCAN)) {

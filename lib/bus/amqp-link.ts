@@ -4,8 +4,8 @@ import { connect } from "amqplib";
 import type { Channel, ChannelModel, ConfirmChannel, Message, Options } from "amqplib";
 import { AppError, describeError } from "../errors/index.ts";
 import type { Logger } from "../log/index.ts";
-import { backoffDelay } from "./backoff.ts";
-import type { BackoffPolicy } from "./backoff.ts";
+import { backoffDelay, busClosed, busUnavailable } from "./transport-kit.ts";
+import type { BackoffPolicy } from "./transport-kit.ts";
 
 /** One live connection and the confirm channel every publish goes through. */
 export interface AmqpSession {
@@ -93,7 +93,7 @@ export function createAmqpLink(options: AmqpLinkOptions): AmqpLink {
   }
 
   async function session(timeoutMs: number): Promise<AmqpSession> {
-    if (stopping.signal.aborted) throw closedError();
+    if (stopping.signal.aborted) throw busClosed("amqp");
     start();
     if (current) return current;
     try {
@@ -101,8 +101,8 @@ export function createAmqpLink(options: AmqpLinkOptions): AmqpLink {
       const [next] = (await once(events, "session", { signal })) as [AmqpSession];
       return next;
     } catch (cause) {
-      if (stopping.signal.aborted) throw closedError();
-      throw unavailable(`no connection to RabbitMQ within ${timeoutMs} ms`, cause);
+      if (stopping.signal.aborted) throw busClosed("amqp");
+      throw busUnavailable("amqp", `no connection to RabbitMQ within ${timeoutMs} ms`, cause);
     }
   }
 
@@ -125,7 +125,7 @@ export function createAmqpLink(options: AmqpLinkOptions): AmqpLink {
     async withChannel(timeoutMs, fn) {
       const { model } = await session(timeoutMs);
       const channel = await model.createChannel().catch((cause: unknown) => {
-        throw unavailable("cannot open an amqp channel", cause);
+        throw busUnavailable("amqp", "cannot open an amqp channel", cause);
       });
       channel.on("error", (error: Error) => logger.warn({ err: error.message }, "amqp channel error"));
       try {
@@ -181,12 +181,12 @@ function confirmed(
 ): Promise<void> {
   const key = `${queue}\u0000${options.messageId ?? ""}`;
   return new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(unavailable(`no publisher confirm within ${timeoutMs} ms`)), Math.max(1, timeoutMs));
+    const timer = setTimeout(() => reject(busUnavailable("amqp", `no publisher confirm within ${timeoutMs} ms`)), Math.max(1, timeoutMs));
     const settle = (error: unknown) => {
       clearTimeout(timer);
       if (unroutable?.delete(key)) reject(new AppError(UNROUTABLE, `queue ${queue} does not exist`, { retryable: true }));
       else if (error instanceof Error && error.message === "message nacked") reject(rejectedError(queue, error));
-      else if (error) reject(unavailable("the broker did not confirm the message", error));
+      else if (error) reject(busUnavailable("amqp", "the broker did not confirm the message", error));
       else resolve();
     };
     try {
@@ -201,27 +201,7 @@ function returnKey(queue: string, message: Message): string {
   return `${queue}\u0000${String(message.properties.messageId ?? "")}`;
 }
 
-/** Runs a broker operation; driver errors become BUS_UNAVAILABLE (retryable), AppErrors pass through. */
-export async function guard<T>(action: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (cause) {
-    if (cause instanceof AppError) throw cause;
-    throw unavailable(`amqp ${action} failed`, cause);
-  }
-}
-
-/** The broker cannot be reached or did not take the message; trying again later may work. */
-export function unavailable(message: string, cause?: unknown): AppError {
-  const detail = cause === undefined ? message : `${message}: ${describeError(cause).message}`;
-  return new AppError("BUS_UNAVAILABLE", detail, { retryable: true, status: 503, cause });
-}
-
 /** The broker refused the message (a queue length limit with `reject-publish`, for one). */
 function rejectedError(queue: string, cause: Error): AppError {
   return new AppError("BUS_REJECTED", `the broker refused a message for ${queue}`, { retryable: true, status: 503, cause });
-}
-
-function closedError(): AppError {
-  return new AppError("BUS_CLOSED", "the amqp transport is closed");
 }

@@ -1,14 +1,15 @@
 import { randomUUID } from "node:crypto";
 import type { Channel, Options } from "amqplib";
-import { AppError, isAppError } from "../errors/index.ts";
+import { isAppError } from "../errors/index.ts";
 import type { Logger } from "../log/index.ts";
-import type { BackoffPolicy } from "./backoff.ts";
+import type { BackoffPolicy } from "./transport-kit.ts";
 import { amqpBroadcast } from "./amqp-broadcast.ts";
 import { startAmqpConsumer } from "./amqp-consumer.ts";
 import { amqpDeadLetterOps } from "./amqp-dead-letters.ts";
-import { UNROUTABLE, createAmqpLink, guard, unavailable } from "./amqp-link.ts";
+import { UNROUTABLE, createAmqpLink } from "./amqp-link.ts";
 import { publishOptions, queueNames } from "./amqp-messages.ts";
 import type { Transport, TransportSubscription } from "./port.ts";
+import { busUnavailable, driverCall, withLifecycle } from "./transport-kit.ts";
 
 /** Options of {@link createAmqpTransport}. */
 export interface AmqpTransportOptions {
@@ -47,12 +48,11 @@ export function createAmqpTransport(options: AmqpTransportOptions): Transport {
   const declared = new Map<string, Promise<void>>();
   const subscriptions = new Set<TransportSubscription>();
   const fanout = amqpBroadcast(link, logger, timeoutMs);
-  let closed = false;
 
   function ensureQueues(queue: string): Promise<void> {
     const known = declared.get(queue);
     if (known) return known;
-    const declaring = guard("declare queues", () => link.withChannel(timeoutMs, (channel) => declare(channel, queue)));
+    const declaring = driverCall("amqp", "declare queues", () => link.withChannel(timeoutMs, (channel) => declare(channel, queue)));
     declared.set(queue, declaring);
     declaring.catch(() => {
       if (declared.get(queue) === declaring) declared.delete(queue);
@@ -79,18 +79,12 @@ export function createAmqpTransport(options: AmqpTransportOptions): Transport {
   const publishTo = (logical: string) => (queue: string, content: Buffer, publishOpts: Options.Publish) =>
     publish(queue, content, publishOpts, logical);
 
-  const assertOpen = () => {
-    if (closed) throw new AppError("BUS_CLOSED", "the amqp transport is closed");
-  };
-
-  return {
+  return withLifecycle({
     name: "amqp",
     async send(queue, message) {
-      assertOpen();
       await publish(queue, Buffer.from(message.body, "utf8"), publishOptions(message, {}));
     },
     async consume(queue, onDelivery, { prefetch }) {
-      assertOpen();
       const subscription = await startAmqpConsumer({
         link,
         logger: logger.child({ queue }),
@@ -110,9 +104,8 @@ export function createAmqpTransport(options: AmqpTransportOptions): Transport {
       };
     },
     async depth(queue) {
-      assertOpen();
       await ensureQueues(queue);
-      return guard("depth", () =>
+      return driverCall("amqp", "depth", () =>
         link.withChannel(timeoutMs, async (channel) => {
           const names = queueNames(queue);
           const main = await channel.checkQueue(names.main);
@@ -124,28 +117,23 @@ export function createAmqpTransport(options: AmqpTransportOptions): Transport {
     },
     ...amqpDeadLetterOps({ link, ensureQueues, publish: (q, c, o) => publish(q, c, o), timeoutMs }),
     async broadcast(topic, body) {
-      assertOpen();
       await fanout.broadcast(topic, body);
     },
     subscribeBroadcast(topic, instanceId, onMessage) {
-      assertOpen();
       return fanout.subscribeBroadcast(topic, instanceId, onMessage);
     },
     async ping() {
-      assertOpen();
       await link.started();
-      if (!link.current()) throw unavailable("not connected to RabbitMQ");
-      await guard("ping", () => link.withChannel(timeoutMs, () => Promise.resolve()));
+      if (!link.current()) throw busUnavailable("amqp", "not connected to RabbitMQ");
+      await driverCall("amqp", "ping", () => link.withChannel(timeoutMs, () => Promise.resolve()));
     },
     async close() {
-      if (closed) return;
-      closed = true;
       await Promise.allSettled([...subscriptions].map((s) => s.close()));
       subscriptions.clear();
       await fanout.close();
       await link.close();
     },
-  };
+  });
 }
 
 /** `Q` durable; `Q.retry` dead-letters expired messages back into `Q`; `Q.dlq` durable. */

@@ -1,7 +1,7 @@
 import { AppError, describeError } from "../errors/index.ts";
 import type { Logger } from "../log/index.ts";
-import { backoffDelay } from "./backoff.ts";
-import type { BackoffPolicy } from "./backoff.ts";
+import { backoffDelay } from "./transport-kit.ts";
+import type { BackoffPolicy } from "./transport-kit.ts";
 import type { Envelope } from "./envelope.ts";
 import type { DeadLetter, DeadLetterSelector, Delivery, QueueDepth, Transport } from "./port.ts";
 import type { MessageValidator } from "./validator.ts";

@@ -13,8 +13,8 @@ export type {
 } from "./port.ts";
 export type { Envelope } from "./envelope.ts";
 export { createEnvelope } from "./envelope.ts";
-export type { BackoffPolicy } from "./backoff.ts";
-export { backoffDelay } from "./backoff.ts";
+export type { BackoffPolicy } from "./transport-kit.ts";
+export { BUS_ERROR_CODES, backoffDelay, loopBackoff } from "./transport-kit.ts";
 export type { MessageSchema, MessageValidator } from "./validator.ts";
 export { createMessageValidator, loadMessageSchemas } from "./validator.ts";
 export type {

@@ -1,8 +1,9 @@
+import { openListenConnection } from "../db/index.ts";
 import type { Pool } from "../db/index.ts";
 import { AppError, describeError } from "../errors/index.ts";
 import type { Logger } from "../log/index.ts";
 import type { BroadcastCapability, TransportSubscription } from "./port.ts";
-import { openListenConnection } from "./postgres-listener.ts";
+import { driverCall } from "./transport-kit.ts";
 
 /** The NOTIFY channel of broadcasts; the payload is `topic\n` + `i<body>` or `r<bus_broadcasts id>`. */
 export const BROADCAST_CHANNEL = "bus_broadcast";
@@ -24,7 +25,7 @@ export function postgresBroadcast(pool: Pool, logger: Logger, retryMs: number): 
   return {
     async broadcast(topic, body) {
       if (topic.includes("\n")) throw new AppError("BUS_TOPIC_INVALID", "a topic name cannot contain a newline");
-      await guard(async () => {
+      await driverCall("postgres", "broadcast", async () => {
         if (Buffer.byteLength(topic) + Buffer.byteLength(body) <= INLINE_LIMIT_BYTES) {
           await pool.query("select pg_notify($1, $2)", [BROADCAST_CHANNEL, `${topic}\ni${body}`]);
           return;
@@ -94,16 +95,4 @@ function listen(
       await chain;
     },
   };
-}
-
-async function guard(fn: () => Promise<void>): Promise<void> {
-  try {
-    await fn();
-  } catch (cause) {
-    if (cause instanceof AppError) throw cause;
-    throw new AppError("BUS_UNAVAILABLE", `postgres transport: broadcast failed: ${describeError(cause).message}`, {
-      retryable: true,
-      cause,
-    });
-  }
 }

@@ -6,6 +6,7 @@ import type { Logger } from "../log/index.ts";
 import type { DeadLetterInfo, Delivery, ErrorInfo } from "./port.ts";
 import { createWaker } from "./postgres-listener.ts";
 import type { Listener } from "./postgres-listener.ts";
+import { busUnavailable, loopBackoff } from "./transport-kit.ts";
 
 /** What a PostgreSQL consumer runs with. */
 export interface ConsumerSettings {
@@ -71,7 +72,7 @@ export function startConsumer(
         if (rows.length < free) await waker.sleep(pollIntervalMs);
       } catch (error) {
         failures++;
-        const delayMs = Math.min(pollIntervalMs * 2 ** failures, 30_000);
+        const delayMs = loopBackoff(failures, pollIntervalMs);
         logger.warn({ err: describeError(error).message, queue, delayMs }, "claiming messages failed");
         await waker.sleep(delayMs);
       }
@@ -149,10 +150,7 @@ function createDelivery(settings: ConsumerSettings, row: ClaimedRow, wakeLater: 
       }
     } catch (error) {
       settled = false;
-      throw new AppError("BUS_UNAVAILABLE", `postgres transport: ${action} failed: ${describeError(error).message}`, {
-        retryable: true,
-        cause: error,
-      });
+      throw busUnavailable("postgres", `${action} failed`, error);
     }
   };
   return {

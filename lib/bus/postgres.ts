@@ -1,11 +1,11 @@
 import type { Pool } from "../db/index.ts";
-import { AppError, describeError } from "../errors/index.ts";
 import type { Logger } from "../log/index.ts";
 import type { DeadLetter, DeadLetterSelector, Transport } from "./port.ts";
 import { startConsumer } from "./postgres-consumer.ts";
 import type { ConsumerSettings } from "./postgres-consumer.ts";
 import { postgresBroadcast } from "./postgres-broadcast.ts";
 import { BUS_CHANNEL, createListener } from "./postgres-listener.ts";
+import { driverCall, withLifecycle } from "./transport-kit.ts";
 
 /** Options of {@link createPostgresTransport}. */
 export interface PostgresTransportOptions {
@@ -51,20 +51,12 @@ export function createPostgresTransport(options: PostgresTransportOptions): Tran
   const pool = options.pool;
   const consumers = new Set<{ close(): Promise<void> }>();
   const fanout = postgresBroadcast(pool, logger, pollIntervalMs);
-  let closed = false;
-  return {
+  return withLifecycle({
     name: "postgres",
-    async broadcast(topic, body) {
-      if (closed) throw closedError();
-      await fanout.broadcast(topic, body);
-    },
-    subscribeBroadcast(topic, instanceId, onMessage) {
-      if (closed) return Promise.reject(closedError());
-      return fanout.subscribeBroadcast(topic, instanceId, onMessage);
-    },
+    broadcast: (topic, body) => fanout.broadcast(topic, body),
+    subscribeBroadcast: (topic, instanceId, onMessage) => fanout.subscribeBroadcast(topic, instanceId, onMessage),
     async send(queue, message) {
-      if (closed) throw closedError();
-      await guard("send", () =>
+      await driverCall("postgres", "send", () =>
         pool.query(
           `with sent as (insert into bus_messages (queue, message_id, body) values ($1, $2, $3) returning queue)
            select pg_notify($4, queue) from sent`,
@@ -73,7 +65,6 @@ export function createPostgresTransport(options: PostgresTransportOptions): Tran
       );
     },
     consume(queue, onDelivery, { prefetch }) {
-      if (closed) return Promise.reject(closedError());
       const consumer = startConsumer(settings, queue, onDelivery, Math.max(1, prefetch));
       consumers.add(consumer);
       return Promise.resolve({
@@ -84,7 +75,7 @@ export function createPostgresTransport(options: PostgresTransportOptions): Tran
       });
     },
     depth: (queue) =>
-      guard("depth", async () => {
+      driverCall("postgres", "depth", async () => {
         const { rows } = await pool.query<{ ready: number; dead: number }>(
           `select (select count(*) from bus_messages where queue = $1)::int as ready,
                   (select count(*) from bus_dead_letters where queue = $1)::int as dead`,
@@ -94,16 +85,15 @@ export function createPostgresTransport(options: PostgresTransportOptions): Tran
       }),
     ...deadLetterMethods(pool),
     async ping() {
-      await guard("ping", () => pool.query("select 1"));
+      await driverCall("postgres", "ping", () => pool.query("select 1"));
     },
     async close() {
-      closed = true;
       await Promise.all([...consumers].map((consumer) => consumer.close()));
       consumers.clear();
       await fanout.close();
       await settings.listener.close();
     },
-  };
+  });
 }
 
 /** Operator access to dead letters: plain SQL over `bus_dead_letters`, in dead-letter order. */
@@ -112,7 +102,7 @@ function deadLetterMethods(
 ): Pick<Transport, "listDeadLetters" | "getDeadLetter" | "replayDeadLetters" | "purgeDeadLetters"> {
   return {
     listDeadLetters: (queue, { limit }) =>
-      guard("list dead letters", async () => {
+      driverCall("postgres", "list dead letters", async () => {
         const { rows } = await pool.query<DeadLetterRow>(
           "select * from bus_dead_letters where queue = $1 order by id limit $2",
           [queue, limit],
@@ -120,16 +110,16 @@ function deadLetterMethods(
         return rows.map(toDeadLetter);
       }),
     getDeadLetter: (queue, messageId) =>
-      guard("get dead letter", async () => {
+      driverCall("postgres", "get dead letter", async () => {
         const { rows } = await pool.query<DeadLetterRow>(
           "select * from bus_dead_letters where queue = $1 and message_id = $2 order by id desc limit 1",
           [queue, messageId],
         );
         return rows[0] && toDeadLetter(rows[0]);
       }),
-    replayDeadLetters: (queue, selector) => guard("replay dead letters", () => replayDeadLetters(pool, queue, selector)),
+    replayDeadLetters: (queue, selector) => driverCall("postgres", "replay dead letters", () => replayDeadLetters(pool, queue, selector)),
     purgeDeadLetters: (queue, selector) =>
-      guard("purge dead letters", async () => {
+      driverCall("postgres", "purge dead letters", async () => {
         const params: unknown[] = [queue];
         const where = selectorClause(selector, params);
         const { rows } = await pool.query<{ message_id: string }>(
@@ -182,20 +172,3 @@ function toDeadLetter(row: DeadLetterRow): DeadLetter {
     lastFailedAt: row.last_failed_at.toISOString(),
   };
 }
-
-function closedError(): AppError {
-  return new AppError("BUS_CLOSED", "the postgres transport is closed");
-}
-
-async function guard<T>(action: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (cause) {
-    if (cause instanceof AppError) throw cause;
-    throw new AppError("BUS_UNAVAILABLE", `postgres transport: ${action} failed: ${describeError(cause).message}`, {
-      retryable: true,
-      cause,
-    });
-  }
-}
-

@@ -1,7 +1,8 @@
 import type { CreateSubscriptionOptions, ServiceBusReceiver, ServiceBusReceiverOptions, ServiceBusSender } from "@azure/service-bus";
-import { AppError, describeError } from "../errors/index.ts";
+import { describeError } from "../errors/index.ts";
 import type { Logger } from "../log/index.ts";
 import type { BroadcastCapability, TransportSubscription } from "./port.ts";
+import { driverCall } from "./transport-kit.ts";
 
 /** The topic side of `ServiceBusClient` broadcasts use; a real client is assignable to it. */
 export interface ServiceBusTopicClientSurface {
@@ -42,7 +43,7 @@ export function serviceBusBroadcast(topics: ServiceBusTopics, logger: Logger): B
   const ensureTopic = (topic: string) => {
     let pending = ensured.get(topic);
     if (!pending) {
-      pending = sdk(`could not create topic ${topic}`, async () => {
+      pending = driverCall("service-bus", `create topic ${topic}`, async () => {
         if (await topics.admin.topicExists(topic)) return;
         await topics.admin.createTopic(topic).catch(ignoreExisting);
       });
@@ -57,11 +58,11 @@ export function serviceBusBroadcast(topics: ServiceBusTopics, logger: Logger): B
       let sender = senders.get(topic);
       if (!sender) senders.set(topic, (sender = topics.client.createSender(topic)));
       const send = sender;
-      await sdk("could not broadcast to Service Bus", () => send.sendMessages({ body, contentType: "application/json" }));
+      await driverCall("service-bus", "broadcast", () => send.sendMessages({ body, contentType: "application/json" }));
     },
     async subscribeBroadcast(topic, instanceId, onMessage) {
       await ensureTopic(topic);
-      await sdk(`could not subscribe to ${topic}`, async () => {
+      await driverCall("service-bus", `subscribe to ${topic}`, async () => {
         if (await topics.admin.subscriptionExists(topic, instanceId)) return;
         await topics.admin.createSubscription(topic, instanceId, { autoDeleteOnIdle: AUTO_DELETE_ON_IDLE }).catch(ignoreExisting);
       });
@@ -95,12 +96,4 @@ export function serviceBusBroadcast(topics: ServiceBusTopics, logger: Logger): B
 function ignoreExisting(error: unknown): void {
   // Another instance created it between our check and our create.
   if ((error as { code?: unknown }).code !== "MessageEntityAlreadyExistsError") throw error;
-}
-
-async function sdk<T>(message: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (cause) {
-    throw new AppError("BUS_UNAVAILABLE", `${message}: ${describeError(cause).message}`, { retryable: true, cause });
-  }
 }

@@ -8,7 +8,6 @@ import type {
   ServiceBusReceiverOptions,
   ServiceBusSender,
 } from "@azure/service-bus";
-import { AppError } from "../errors/index.ts";
 import type { Logger } from "../log/index.ts";
 import type {
   DeadLetterSelector,
@@ -33,6 +32,7 @@ import {
 } from "./service-bus-messages.ts";
 import type { Properties } from "./service-bus-messages.ts";
 import { serviceBusBroadcast } from "./service-bus-broadcast.ts";
+import { busUnavailable, driverCall, withLifecycle } from "./transport-kit.ts";
 import type { ServiceBusTopics } from "./service-bus-broadcast.ts";
 
 /** The part of `ServiceBusSender` the transport uses. */
@@ -93,6 +93,12 @@ export type ServiceBusTransportOptions = {
     }
 );
 
+/**
+ * Settling fails on Service Bus when the message lock was lost (the message went back to the
+ * queue); these codes say which settlement it was. Every other failure is BUS_UNAVAILABLE.
+ */
+const SETTLE_CODES = { ack: "BUS_ACK_FAILED", retry: "BUS_RETRY_FAILED", deadLetter: "BUS_DEAD_LETTER_FAILED" } as const;
+
 const DEFAULT_QUEUE: ServiceBusQueueDefaults = { maxDeliveryCount: 10, lockDuration: "PT30S" };
 const PAGE = 100;
 
@@ -109,11 +115,11 @@ export function createServiceBusTransport(options: ServiceBusTransportOptions): 
     await ctx.ensureQueue(queue);
     return run();
   };
-  return {
+  return withLifecycle({
     name: "service-bus",
     send: (queue, message) =>
       onQueue(queue, () =>
-        sdk("BUS_SEND_FAILED", "could not send to Service Bus", () => ctx.sender(queue).sendMessages(outgoing(message))),
+        driverCall("service-bus", "send", () => ctx.sender(queue).sendMessages(outgoing(message))),
       ),
     async consume(queue, onDelivery, { prefetch }) {
       await ctx.ensureQueue(queue);
@@ -141,7 +147,7 @@ export function createServiceBusTransport(options: ServiceBusTransportOptions): 
         settleDeadLetters(ctx, queue, selector, (message, receiver) => receiver.completeMessage(message)),
       ),
     async ping() {
-      await sdk("BUS_UNREACHABLE", "Service Bus namespace cannot be reached", () => ctx.admin.queueExists("health-ping"));
+      await driverCall("service-bus", "ping", () => ctx.admin.queueExists("health-ping"));
     },
     ...(fanout && {
       broadcast: (topic: string, body: string) => fanout.broadcast(topic, body),
@@ -153,7 +159,7 @@ export function createServiceBusTransport(options: ServiceBusTransportOptions): 
       await fanout?.close();
       await ctx.close();
     },
-  };
+  });
 }
 
 interface Context {
@@ -250,7 +256,7 @@ function subscribe(
 }
 
 async function depthOf(admin: ServiceBusAdminSurface, queue: string): Promise<QueueDepth> {
-  const props = await sdk("BUS_DEPTH_FAILED", "could not read queue depth", () => admin.getQueueRuntimeProperties(queue));
+  const props = await driverCall("service-bus", "depth", () => admin.getQueueRuntimeProperties(queue));
   return { ready: props.activeMessageCount + props.scheduledMessageCount, deadLettered: props.deadLetterMessageCount };
 }
 
@@ -269,7 +275,7 @@ function clientsOf(options: ServiceBusTransportOptions): {
 }
 
 async function createIfMissing(admin: ServiceBusAdminSurface, queue: string, defaults: ServiceBusQueueDefaults) {
-  await sdk("BUS_QUEUE_SETUP_FAILED", `could not create queue ${queue}`, async () => {
+  await driverCall("service-bus", `create queue ${queue}`, async () => {
     if (await admin.queueExists(queue)) return;
     try {
       await admin.createQueue(queue, { ...defaults });
@@ -292,9 +298,9 @@ function toDelivery(
     body: bodyText(message.body),
     attempt,
     firstFailedAt,
-    ack: () => sdk("BUS_ACK_FAILED", "could not complete message", () => receiver.completeMessage(message)),
+    ack: () => driverCall("service-bus", "complete message", () => receiver.completeMessage(message), SETTLE_CODES.ack),
     retry: (delayMs, error) =>
-      sdk("BUS_RETRY_FAILED", "could not schedule retry", async () => {
+      driverCall("service-bus", "schedule retry", async () => {
         // Proves the lock is still ours: after a lost lock Service Bus redelivers, and a copy would double it.
         await receiver.renewMessageLock(message);
         const properties: Properties = {
@@ -306,9 +312,9 @@ function toDelivery(
         };
         await sender().scheduleMessages(copyOf(message, properties), new Date(Date.now() + delayMs));
         await receiver.completeMessage(message);
-      }),
+      }, SETTLE_CODES.retry),
     deadLetter: (info) =>
-      sdk("BUS_DEAD_LETTER_FAILED", "could not dead-letter message", () =>
+      driverCall("service-bus", "dead-letter message", () =>
         receiver.deadLetterMessage(message, {
           deadLetterReason: info.reason.code.slice(0, MAX_REASON_CHARS),
           deadLetterErrorDescription: info.reason.message.slice(0, MAX_REASON_CHARS),
@@ -316,6 +322,7 @@ function toDelivery(
           [PROP.firstFailedAt]: info.firstFailedAt,
           [PROP.lastFailedAt]: info.lastFailedAt,
         }),
+        SETTLE_CODES.deadLetter,
       ),
   };
 }
@@ -342,7 +349,7 @@ async function peekDeadLetters(ctx: Context, queue: string, limit: number): Prom
       from = last.add(1);
     }
   } catch (cause) {
-    throw new AppError("BUS_DEAD_LETTERS_FAILED", "could not read dead letters", { retryable: true, cause });
+    throw busUnavailable("service-bus", "could not read dead letters", cause);
   } finally {
     await receiver.close();
   }
@@ -381,21 +388,12 @@ async function settleDeadLetters(
       }
     }
   } catch (cause) {
-    throw new AppError("BUS_DEAD_LETTERS_FAILED", "could not settle dead letters", { retryable: true, cause });
+    throw busUnavailable("service-bus", "could not settle dead letters", cause);
   } finally {
     await Promise.allSettled(held.map((m) => receiver.abandonMessage(m)));
     await receiver.close();
   }
   return done.sort((a, b) => compareSequence(a, b)).map((m) => String(m.messageId));
-}
-
-async function sdk<T>(code: string, message: string, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (cause) {
-    if (cause instanceof AppError) throw cause;
-    throw new AppError(code, `${message}: ${errorText(cause)}`, { retryable: true, cause });
-  }
 }
 
 function errorText(error: unknown): string {

@@ -2,6 +2,18 @@ export type { Pool, PoolClient } from "pg";
 export type { PoolSettings } from "./pool.ts";
 export { createPool, withTransaction } from "./pool.ts";
 export { claimMessage } from "./inbox.ts";
+export type { ListenConnection, ListenOptions } from "./listen.ts";
+export { openListenConnection } from "./listen.ts";
+export type { DbFailure, SqlState } from "./errors.ts";
+export {
+  DB_FAILURES,
+  SQLSTATE,
+  classifyDbError,
+  hasSqlState,
+  isForeignKeyViolation,
+  isUniqueViolation,
+  sqlState,
+} from "./errors.ts";
 export type { Migration } from "./migration-files.ts";
 export { MIGRATIONS_DIRECTORY, loadMigrations } from "./migration-files.ts";
 export type { MigrateDownOptions, MigrateUpOptions, MigrationState } from "./migrate.ts";

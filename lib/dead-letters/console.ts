@@ -2,12 +2,8 @@ import { recordAudit } from "../audit/index.ts";
 import type { Bus, DeadLetter, DeadLetterSelector } from "../bus/index.ts";
 import type { Pool } from "../db/index.ts";
 import { AppError } from "../errors/index.ts";
+import { QUEUE_NAMES } from "../messages/index.ts";
 
-/**
- * The queues the system uses, by logical name (the bus applies QUEUE_PREFIX). `import-finalise`
- * carries one message per import job whose chunks are done; its dead letters need a console too.
- */
-export const SYSTEM_QUEUES = ["registration", "import-chunk", "import-finalise", "ocr", "chat"] as const;
 
 /** Messages ready and dead-lettered in one queue. */
 export interface QueueSummary {
@@ -81,13 +77,13 @@ export interface DeadLetterConsoleDeps {
   readonly bus: Pick<Bus, "depth" | "deadLetters">;
   /** Where the audit log lives. */
   readonly pool: Pool;
-  /** Queues operators may address; default {@link SYSTEM_QUEUES}. */
+  /** Queues operators may address, by logical name (the bus applies QUEUE_PREFIX); default every catalogued queue. */
   readonly queues?: readonly string[];
 }
 
 /** Builds the console over a bus (any transport) and the audit log in `pool`. */
 export function createDeadLetterConsole(deps: DeadLetterConsoleDeps): DeadLetterConsole {
-  const queues = deps.queues ?? SYSTEM_QUEUES;
+  const queues = deps.queues ?? QUEUE_NAMES;
   const known = (queue: string) => {
     if (!queues.includes(queue)) {
       throw new AppError("QUEUE_UNKNOWN", `there is no queue named ${queue}; expected one of ${queues.join(", ")}`, {

@@ -9,6 +9,6 @@ export type {
   Operator,
   QueueSummary,
 } from "./console.ts";
-export { SYSTEM_QUEUES, createDeadLetterConsole } from "./console.ts";
+export { createDeadLetterConsole } from "./console.ts";
 export type { SelectorInput } from "./selector.ts";
 export { parseSelector } from "./selector.ts";

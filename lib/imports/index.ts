@@ -10,9 +10,7 @@ export { STAGING_COLUMNS, checkChunk, copyText } from "./chunk.ts";
 export type { BrandRef, ChunkContext, ChunkResult, RowError } from "./chunk.ts";
 export { csvField, failedRowLine, neutraliseCell } from "./report.ts";
 export {
-  IMPORT_CHUNK_QUEUE,
   IMPORT_CONTAINER,
-  IMPORT_FINALISE_QUEUE,
   claimFinalisation,
   completeUpload,
   failJob,
@@ -21,9 +19,9 @@ export {
   insertJob,
   setJobHeader,
 } from "./jobs.ts";
-export type { ImportChunkPayload, ImportFinalisePayload, ImportJobRow, ImportJobView, NewImportJob } from "./jobs.ts";
+export type { ImportJobRow, ImportJobView, NewImportJob } from "./jobs.ts";
 export { failedRows, listErrors } from "./errors.ts";
 export type { FailedRow, ImportErrorPage, ImportErrorView } from "./errors.ts";
 export { readImportSettings } from "./config.ts";
 export type { ImportSettings } from "./config.ts";
-export { multipartBoundary, multipartPart } from "./multipart.ts";
+export { multipartPart } from "./multipart.ts";

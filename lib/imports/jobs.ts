@@ -1,28 +1,9 @@
 import type { Pool, PoolClient } from "../db/index.ts";
-import { createEnvelope } from "../bus/index.ts";
+import type { ImportChunk } from "../messages/index.ts";
 import { enqueueOutbox } from "../outbox/index.ts";
 
 /** Blob container holding the chunks of uploads (`<jobId>/<chunkNo>.csv`). */
 export const IMPORT_CONTAINER = "imports";
-/** Queue of `import.chunk` messages, one per chunk. */
-export const IMPORT_CHUNK_QUEUE = "import-chunk";
-/** Queue of `import.finalise` messages, one per job whose chunks are all done. */
-export const IMPORT_FINALISE_QUEUE = "import-finalise";
-
-/** Payload of `import.chunk` v1. */
-export interface ImportChunkPayload {
-  readonly jobId: string;
-  readonly chunkNo: number;
-  readonly blob: { readonly container: string; readonly name: string };
-  readonly firstRow: number;
-  readonly firstLine: number;
-  readonly rows: number;
-}
-
-/** Payload of `import.finalise` v1. */
-export interface ImportFinalisePayload {
-  readonly jobId: string;
-}
 
 /** A job's state as clients see it. */
 export interface ImportJobView {
@@ -70,7 +51,7 @@ export async function setJobHeader(pool: Pool, id: string, header: readonly stri
 }
 
 /** Records a chunk before its message is published, so progress can be counted. */
-export async function insertChunk(pool: Pool, chunk: ImportChunkPayload): Promise<void> {
+export async function insertChunk(pool: Pool, chunk: ImportChunk): Promise<void> {
   await pool.query(
     `insert into import_chunks (job_id, chunk_no, blob_name, first_row, first_line) values ($1, $2, $3, $4, $5)`,
     [chunk.jobId, chunk.chunkNo, chunk.blob.name, chunk.firstRow, chunk.firstLine],
@@ -98,8 +79,7 @@ export async function claimFinalisation(client: PoolClient, id: string, correlat
     [id],
   );
   if (rowCount !== 1) return false;
-  const payload: ImportFinalisePayload = { jobId: id };
-  await enqueueOutbox(client, IMPORT_FINALISE_QUEUE, createEnvelope("import.finalise", payload, { correlationId }));
+  await enqueueOutbox(client, "import.finalise", { jobId: id }, { correlationId });
   return true;
 }
 

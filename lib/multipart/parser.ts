@@ -1,3 +1,7 @@
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { Busboy } from "@fastify/busboy";
+import type { BusboyFileStream } from "@fastify/busboy";
 import { AppError } from "../errors/index.ts";
 
 /** One part of a multipart/form-data body; `body` must be read (or abandoned) before the next part. */
@@ -5,21 +9,31 @@ export interface MultipartPart {
   readonly name: string;
   /** Present for file parts. */
   readonly filename: string | undefined;
-  /** As declared by the client; never trusted for what the bytes are. */
+  /** As a file part declares it (`text/plain` when it declares none); undefined for a field. Never trusted for what the bytes are. */
   readonly contentType: string | undefined;
   readonly body: AsyncIterable<Buffer>;
 }
 
-/** Bounds on the framing, so a hostile body cannot grow the parser's buffers. */
+/**
+ * Bounds on a body, so a hostile one cannot grow memory or run on forever. Byte limits fail
+ * with 413 `MULTIPART_TOO_LARGE` while streaming; too many parts is 400 `MULTIPART_INVALID`.
+ */
 export interface MultipartLimits {
-  /** Largest header block of one part. Default 8 KiB. */
-  readonly maxHeaderBytes?: number;
   /** Most parts in one body. Default 20. */
   readonly maxParts?: number;
+  /** Largest header block of one part; the parser cuts longer ones and never buffers them. Default 8 KiB. */
+  readonly maxHeaderBytes?: number;
+  /** Largest body of a part without a filename. Default 64 KiB. */
+  readonly maxFieldBytes?: number;
+  /** Largest body of a part with a filename. Default 10 MiB. */
+  readonly maxFileBytes?: number;
+  /** Largest whole body, every byte counted (boundaries, headers, preamble). Default the file limit + 1 MiB. */
+  readonly maxTotalBytes?: number;
 }
 
-const CRLF = Buffer.from("\r\n");
-const HEADER_END = Buffer.from("\r\n\r\n");
+const DEFAULTS = { maxParts: 20, maxHeaderBytes: 8 * 1024, maxFieldBytes: 64 * 1024, maxFileBytes: 10 * 1024 * 1024 } as const;
+const FRAMING_ALLOWANCE = 1024 * 1024;
+const MAX_HEADER_PAIRS = 20;
 
 /** Reads the boundary out of a `multipart/form-data; boundary=...` content type; 415 otherwise. */
 export function multipartBoundary(contentType: string | undefined): string {
@@ -35,129 +49,133 @@ export function multipartBoundary(contentType: string | undefined): string {
   return boundary;
 }
 
-/** Pulls bytes from a source and keeps the unread rest; the buffer never holds more than one chunk plus a delimiter. */
-class ByteReader {
-  private buffer: Buffer = Buffer.alloc(0);
-  private readonly source: AsyncIterator<Uint8Array>;
-  private ended = false;
-
-  constructor(source: AsyncIterable<Uint8Array>) {
-    this.source = source[Symbol.asyncIterator]();
-  }
-
-  /** Appends the next chunk; false when the source is exhausted. */
-  async fill(): Promise<boolean> {
-    if (this.ended) return false;
-    const next = await this.source.next();
-    if (next.done === true) {
-      this.ended = true;
-      return false;
-    }
-    // A view, not a copy: stream chunks are never written to once handed over.
-    const chunk = Buffer.from(next.value.buffer, next.value.byteOffset, next.value.byteLength);
-    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
-    return true;
-  }
-
-  /** Bytes up to `delimiter` (consumed, not returned); fails past `max` bytes. */
-  async readUntil(delimiter: Buffer, max: number, what: string): Promise<Buffer> {
-    for (;;) {
-      const at = this.buffer.indexOf(delimiter);
-      if (at >= 0) {
-        const head = this.buffer.subarray(0, at);
-        this.buffer = this.buffer.subarray(at + delimiter.length);
-        return head;
-      }
-      if (this.buffer.length > max + delimiter.length) throw malformed(`${what} exceeds ${max} bytes`);
-      if (!(await this.fill())) throw malformed(`body ended inside ${what}`);
-    }
-  }
-
-  /** Yields the bytes before `delimiter`, holding back only what could be the start of it. */
-  async *streamUntil(delimiter: Buffer): AsyncGenerator<Buffer> {
-    for (;;) {
-      const at = this.buffer.indexOf(delimiter);
-      if (at >= 0) {
-        if (at > 0) yield this.buffer.subarray(0, at);
-        this.buffer = this.buffer.subarray(at + delimiter.length);
-        return;
-      }
-      const safe = this.buffer.length - (delimiter.length - 1);
-      if (safe > 0) {
-        const out = this.buffer.subarray(0, safe);
-        this.buffer = this.buffer.subarray(safe);
-        yield out;
-      }
-      if (!(await this.fill())) throw malformed("body ended inside a part");
-    }
-  }
-
-  /** The next `count` bytes without consuming them (fewer at the end of the source). */
-  async peek(count: number): Promise<Buffer> {
-    while (this.buffer.length < count && (await this.fill()));
-    return this.buffer.subarray(0, count);
-  }
-
-  skip(count: number): void {
-    this.buffer = this.buffer.subarray(count);
-  }
+interface Received {
+  readonly name: string | undefined;
+  readonly filename: string | undefined;
+  readonly contentType: string;
+  readonly stream: BusboyFileStream;
 }
 
 /**
- * Parses multipart/form-data (RFC 7578) as a stream: part bodies are handed out chunk by
- * chunk as they arrive, so a file goes on to its destination without being held in memory.
- * Framing errors are 400 `MULTIPART_INVALID`.
+ * Parses multipart/form-data (RFC 7578) with @fastify/busboy, as a stream: part bodies are
+ * handed out chunk by chunk as they arrive, so a file goes on to its destination without
+ * being held in memory, and the source is read only as fast as the parts are. Framing
+ * errors are 400 `MULTIPART_INVALID`; limits are {@link MultipartLimits}.
  */
 export async function* parseMultipart(
   source: AsyncIterable<Uint8Array>,
   boundary: string,
   limits: MultipartLimits = {},
 ): AsyncGenerator<MultipartPart> {
-  const maxHeaderBytes = limits.maxHeaderBytes ?? 8192;
-  const maxParts = limits.maxParts ?? 20;
-  const reader = new ByteReader(source);
-  const delimiter = Buffer.from(`\r\n--${boundary}`);
-  // The first boundary has no CRLF before it; anything before it is preamble.
-  const first = Buffer.from(`--${boundary}`);
-  if (!(await reader.peek(first.length)).equals(first)) {
-    for await (const preamble of reader.streamUntil(delimiter)) void preamble;
-  } else {
-    reader.skip(first.length);
-  }
-  for (let count = 0; ; count += 1) {
-    const after = await reader.peek(2);
-    if (after.equals(Buffer.from("--"))) return;
-    await reader.readUntil(CRLF, 256, "the line after a boundary");
-    if (count >= maxParts) throw malformed(`more than ${maxParts} parts`);
-    const headers = parseHeaders((await reader.readUntil(HEADER_END, maxHeaderBytes, "part headers")).toString("latin1"));
-    const body = reader.streamUntil(delimiter);
-    // Only `next` is exposed: a reader that stops early must not end the generator, whose rest is drained below.
-    const exposed: AsyncIterable<Buffer> = { [Symbol.asyncIterator]: () => ({ next: () => body.next() }) };
-    yield { ...headers, body: exposed };
-    while ((await body.next()).done !== true);
+  const settings = { ...DEFAULTS, ...limits };
+  const maxTotalBytes = limits.maxTotalBytes ?? settings.maxFileBytes + FRAMING_ALLOWANCE;
+  const parser = createParser(boundary, settings);
+  const queue: Received[] = [];
+  let failure: AppError | undefined;
+  let finished = false;
+  let signal = Promise.withResolvers<void>();
+  const notify = () => {
+    signal.resolve();
+    signal = Promise.withResolvers<void>();
+  };
+  const fail = (error: unknown) => {
+    failure ??= error instanceof AppError ? error : malformed(describe(error));
+    notify();
+  };
+  parser.on("file", (name: string | undefined, stream: BusboyFileStream, filename: string | undefined, _encoding: string, contentType: string) => {
+    queue.push({ name, filename, contentType, stream });
+    notify();
+  });
+  parser.on("partsLimit", () => fail(malformed(`more than ${settings.maxParts} parts`)));
+  // Heard here, not only through the pipeline: a body that ends early is reported after the parser has finished.
+  parser.on("error", fail);
+  parser.on("finish", () => {
+    finished = true;
+    notify();
+  });
+  const stop = new AbortController();
+  pipeline(Readable.from(counted(source, maxTotalBytes), { objectMode: false }), parser, { signal: stop.signal }).catch(fail);
+  try {
+    for (;;) {
+      const next = queue.shift();
+      if (failure !== undefined) throw failure;
+      if (next === undefined) {
+        if (finished) return;
+        await signal.promise;
+        continue;
+      }
+      if (next.name === undefined) throw malformed("a part has no name");
+      const max = next.filename === undefined ? settings.maxFieldBytes : settings.maxFileBytes;
+      const body = limitedBody(next.stream, max, next.name, () => failure);
+      yield {
+        name: next.name,
+        filename: next.filename,
+        contentType: next.filename === undefined ? undefined : next.contentType,
+        body: { [Symbol.asyncIterator]: () => body },
+      };
+      // A reader that stopped early leaves the rest of its part: skip it, or the parser waits for it.
+      while ((await body.next()).done !== true);
+    }
+  } finally {
+    if (!finished) stop.abort();
   }
 }
 
-function parseHeaders(block: string): Omit<MultipartPart, "body"> {
-  const headers = new Map<string, string>();
-  for (const line of block.split("\r\n")) {
-    const colon = line.indexOf(":");
-    if (colon <= 0) throw malformed(`bad part header line ${JSON.stringify(line.slice(0, 80))}`);
-    headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
+/** Every part is streamed, named or not: the adapter, not the library, decides how much a part may hold. */
+function createParser(boundary: string, settings: Required<Omit<MultipartLimits, "maxTotalBytes">>): InstanceType<typeof Busboy> {
+  try {
+    return new Busboy({
+      headers: { "content-type": `multipart/form-data; boundary="${boundary}"` },
+      isPartAFile: () => true,
+      limits: { parts: settings.maxParts, headerSize: settings.maxHeaderBytes, headerPairs: MAX_HEADER_PAIRS },
+    });
+  } catch (cause) {
+    throw malformed(describe(cause), cause);
   }
-  const disposition = headers.get("content-disposition") ?? "";
-  if (!/^form-data\s*(;|$)/i.test(disposition)) throw malformed("every part needs Content-Disposition: form-data");
-  const name = dispositionParam(disposition, "name");
-  if (name === undefined) throw malformed("a part has no name");
-  return { name, filename: dispositionParam(disposition, "filename"), contentType: headers.get("content-type") };
 }
 
-function dispositionParam(disposition: string, key: string): string | undefined {
-  const match = new RegExp(`;\\s*${key}=(?:"((?:[^"\\\\]|\\\\.)*)"|([^;\\s]+))`, "i").exec(disposition);
-  if (!match) return undefined;
-  return match[1] !== undefined ? match[1].replace(/\\(.)/g, "$1") : match[2];
+/** The source, failing once more than `max` bytes have come. */
+async function* counted(source: AsyncIterable<Uint8Array>, max: number): AsyncGenerator<Uint8Array> {
+  let total = 0;
+  for await (const chunk of source) {
+    total += chunk.byteLength;
+    if (total > max) throw tooLarge("the body", max);
+    yield chunk;
+  }
 }
 
-function malformed(message: string): AppError {
-  return new AppError("MULTIPART_INVALID", `malformed multipart body: ${message}`, { status: 400 });
+/**
+ * A part's bytes; fails past `max`. Only `next` is offered, so a reader that breaks out of its
+ * loop does not destroy the stream the parser still writes to.
+ */
+function limitedBody(stream: BusboyFileStream, max: number, name: string, failure: () => AppError | undefined): AsyncIterator<Buffer> {
+  const chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  let size = 0;
+  return {
+    async next() {
+      try {
+        const step = await chunks.next();
+        if (step.done !== true) {
+          size += step.value.length;
+          if (size > max) throw tooLarge(`part ${JSON.stringify(name)}`, max);
+        }
+        return step;
+      } catch (error) {
+        // A body cut short fails the part's stream and the parser; the parser's reason is the clearer.
+        throw failure() ?? (error instanceof AppError ? error : malformed(describe(error)));
+      }
+    },
+  };
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function tooLarge(what: string, max: number): AppError {
+  return new AppError("MULTIPART_TOO_LARGE", `${what} exceeds ${max} bytes`, { status: 413, details: { maxBytes: max } });
+}
+
+function malformed(message: string, cause?: unknown): AppError {
+  return new AppError("MULTIPART_INVALID", `malformed multipart body: ${message}`, { status: 400, cause });
 }

@@ -1,6 +1,9 @@
 import type { PoolClient } from "pg";
+import { loopBackoff } from "../bus/index.ts";
 import type { Bus, Envelope } from "../bus/index.ts";
-import { withTransaction } from "../db/index.ts";
+import { createMessage, queueOf } from "../messages/index.ts";
+import type { MessageOptions, MessagePayloads, QueuedType } from "../messages/index.ts";
+import { openListenConnection, withTransaction } from "../db/index.ts";
 import type { Pool } from "../db/index.ts";
 import { AppError, describeError } from "../errors/index.ts";
 import type { Logger } from "../log/index.ts";
@@ -8,12 +11,18 @@ import type { Logger } from "../log/index.ts";
 const CHANNEL = "outbox";
 
 /**
- * Records `message` for publication to `queue` inside the caller's transaction, so the
- * event exists if and only if the caller's write commits.
+ * Records a message for publication to the queue the catalogue routes `type` to, inside the
+ * caller's transaction, so the event exists if and only if the caller's write commits.
  */
-export async function enqueueOutbox(client: PoolClient, queue: string, message: Envelope): Promise<void> {
+export async function enqueueOutbox<T extends QueuedType>(
+  client: PoolClient,
+  type: T,
+  payload: MessagePayloads[T],
+  options?: MessageOptions,
+): Promise<void> {
+  const message = createMessage(type, payload, options);
   await client.query("insert into outbox (queue, message_id, body) values ($1, $2, $3)", [
-    queue,
+    queueOf(type),
     message.id,
     JSON.stringify(message),
   ]);
@@ -54,7 +63,16 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const idleMs = options.idleMs ?? 1000;
   let stopped = false;
   let wake: (() => void) | undefined;
-  let listener: PoolClient | undefined;
+  // Opened once and healed by the helper; a batch runs on a pooled connection of its own.
+  const listener = openListenConnection({
+    pool,
+    logger,
+    channel: CHANNEL,
+    retryMs: idleMs,
+    what: "outbox listener",
+    onNotification: () => wake?.(),
+    onConnected: () => wake?.(),
+  });
 
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -65,25 +83,16 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       };
     });
 
-  const listen = async () => {
-    listener = await pool.connect();
-    listener.on("notification", () => wake?.());
-    await listener.query(`listen ${CHANNEL}`);
-  };
-
   const loop = async () => {
     let failures = 0;
     while (!stopped) {
       try {
-        if (!listener) await listen();
         const sent = await relayBatch(options);
         failures = 0;
         if (sent === 0 && !stopped) await sleep(idleMs);
       } catch (error) {
         failures++;
-        listener?.release(true);
-        listener = undefined;
-        const delay = Math.min(idleMs * 2 ** failures, 30_000);
+        const delay = loopBackoff(failures, idleMs);
         logger.warn({ err: describeError(error).message, delayMs: delay }, "outbox relay paused");
         if (!stopped) await sleep(delay);
       }
@@ -95,8 +104,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       stopped = true;
       wake?.();
       await running;
-      // A connection still LISTENing must not go back to the shared pool.
-      listener?.release(true);
+      await listener.close();
     },
   };
 }

@@ -1,3 +1,4 @@
+import { SQLSTATE, hasSqlState } from "../db/index.ts";
 import type { Pool } from "../db/index.ts";
 import { AppError } from "../errors/index.ts";
 import type { FlagEvaluator } from "../flags/index.ts";
@@ -81,5 +82,5 @@ export function createRowTransformer(deps: { readonly pool: Pool; readonly flags
 }
 
 function isMissingTable(error: unknown): boolean {
-  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === "42P01";
+  return hasSqlState(error, SQLSTATE.undefinedTable);
 }

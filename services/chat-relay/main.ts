@@ -1,9 +1,9 @@
+import { QUEUES } from "../../lib/messages/index.ts";
 import { runProcess } from "../../lib/runtime/index.ts";
 import type { ServiceDefinition } from "../../lib/runtime/index.ts";
 import { readChatRelayConfig } from "./config.ts";
 import type { ChatRelayConfig } from "./config.ts";
 import { CHAT_HUB_PATH } from "./hub.ts";
-import { CHAT_QUEUE } from "./model.ts";
 import { startChatRelay } from "./server.ts";
 
 /**
@@ -14,7 +14,7 @@ import { startChatRelay } from "./server.ts";
 export const chatRelayService: ServiceDefinition<ChatRelayConfig> = {
   name: "chat-relay",
   readConfig: readChatRelayConfig,
-  queues: [CHAT_QUEUE],
+  queues: [QUEUES.chat],
   async start(platform, config, context) {
     const worker = platform.config.worker;
     const instance = await startChatRelay({

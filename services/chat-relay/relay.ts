@@ -1,10 +1,11 @@
-import type { Bus, Consumer, Envelope } from "../../lib/bus/index.ts";
-import { createEnvelope } from "../../lib/bus/index.ts";
+import type { Bus, Consumer } from "../../lib/bus/index.ts";
 import type { Pool } from "../../lib/db/index.ts";
 import { AppError, describeError } from "../../lib/errors/index.ts";
 import type { Logger } from "../../lib/log/index.ts";
-import { CHAT, CHAT_FANOUT_TOPIC, CHAT_QUEUE } from "./model.ts";
-import type { ChatMessage, ChatSend, ChatStored, ChatUser, Participants, ParticipantsChanged } from "./model.ts";
+import { TOPICS, handleTopic, publish } from "../../lib/messages/index.ts";
+import type { ChatSend, ChatStored } from "../../lib/messages/index.ts";
+import { CHAT } from "./model.ts";
+import type { ChatMessage, ChatUser, Participants } from "./model.ts";
 import { findChatRequest, findRequestAndEarlier, messagesAfter, roleOf } from "./store.ts";
 
 /** Where a relay instance pushes what the fan-out brings: its own sockets. */
@@ -53,13 +54,10 @@ interface Waiter {
 export function createChatRelay(deps: ChatRelayDeps): ChatRelay {
   const waiters = new Map<string, Set<Waiter>>();
   let fanout: Consumer | undefined;
-  const onFanout = (envelope: Envelope) => {
-    if (envelope.type === CHAT.storedType) stored(envelope.payload as ChatStored);
-    else if (envelope.type === CHAT.participantsChangedType) {
-      const changed = envelope.payload as ParticipantsChanged;
-      deps.sink.participantsChanged(changed.serviceRequestId, changed);
-    }
-  };
+  const onFanout = handleTopic(TOPICS.chatFanout, (envelope) => {
+    if (envelope.type === "chat.stored") stored(envelope.payload);
+    else deps.sink.participantsChanged(envelope.payload.serviceRequestId, envelope.payload);
+  });
   const stored = (event: ChatStored) => {
     const key = waiterKey(event.serviceRequestId, event.clientMessageId);
     const waiting = waiters.get(key);
@@ -95,7 +93,7 @@ export function createChatRelay(deps: ChatRelayDeps): ChatRelay {
 
   return {
     async start() {
-      fanout = await deps.bus.subscribeBroadcast(CHAT_FANOUT_TOPIC, deps.instanceId, onFanout);
+      fanout = await deps.bus.subscribeBroadcast(TOPICS.chatFanout, deps.instanceId, onFanout);
     },
     authorize,
     async history(user, serviceRequestId, after, limit) {
@@ -112,7 +110,7 @@ export function createChatRelay(deps: ChatRelayDeps): ChatRelay {
       const payload: ChatSend = { serviceRequestId, senderId: user.id, ...input, expiresAt };
       const { promise, waiter } = wait(waiterKey(serviceRequestId, input.clientMessageId), deps.sendTimeoutMs + STORE_MARGIN_MS);
       try {
-        await deps.bus.publish(CHAT_QUEUE, createEnvelope(CHAT.sendType, payload, correlationId ? { correlationId } : {}));
+        await publish(deps.bus, "chat.send", payload, { correlationId });
       } catch (cause) {
         deps.logger.warn({ err: describeError(cause).message }, "chat send could not be queued");
         waiter.reject(notStored("the message queue is unavailable", cause));

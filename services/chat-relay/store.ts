@@ -1,5 +1,6 @@
 import type { Pool, PoolClient } from "../../lib/db/index.ts";
-import type { ChatMessage, ChatSend, Participants } from "./model.ts";
+import type { ChatSend } from "../../lib/messages/index.ts";
+import type { ChatMessage, Participants } from "./model.ts";
 
 type Db = Pool | PoolClient;
 

@@ -1,10 +1,9 @@
 import { randomUUID } from "node:crypto";
-import type { Bus, Consumer, ConsumeOptions, Envelope, MessageHandler } from "../../lib/bus/index.ts";
-import { createEnvelope } from "../../lib/bus/index.ts";
+import type { Bus, Consumer, ConsumeOptions, MessageHandler } from "../../lib/bus/index.ts";
 import type { Pool } from "../../lib/db/index.ts";
 import { AppError } from "../../lib/errors/index.ts";
-import { CHAT, CHAT_FANOUT_TOPIC, CHAT_QUEUE } from "./model.ts";
-import type { ChatSend, ChatStored } from "./model.ts";
+import { QUEUES, broadcast, handleQueue } from "../../lib/messages/index.ts";
+import type { ChatSend, ChatStored } from "../../lib/messages/index.ts";
 import { storeMessage } from "./store.ts";
 import type { StoreOutcome } from "./store.ts";
 
@@ -24,8 +23,8 @@ export interface ChatWorkerDeps {
  */
 export function chatSendHandler(deps: ChatWorkerDeps): MessageHandler {
   const now = deps.now ?? Date.now;
-  return async (envelope, ctx) => {
-    const send = envelope.payload as ChatSend;
+  return handleQueue(QUEUES.chat, async (envelope, ctx) => {
+    const send = envelope.payload;
     let outcome: StoreOutcome;
     if (Date.parse(send.expiresAt) <= now()) {
       outcome = { outcome: "rejected", code: "CHAT_SEND_EXPIRED", reason: "The message was not stored in time; send it again.", participants: { customerId: "", technicianId: null } };
@@ -37,25 +36,23 @@ export function chatSendHandler(deps: ChatWorkerDeps): MessageHandler {
       }
     }
     ctx.logger.debug({ outcome: outcome.outcome, serviceRequestId: send.serviceRequestId }, "chat send handled");
-    await deps.bus.broadcast(CHAT_FANOUT_TOPIC, storedEnvelope(envelope, send, outcome));
-  };
+    await broadcast(deps.bus, "chat.stored", storedPayload(send, outcome), { correlationId: envelope.correlationId });
+  });
 }
 
-function storedEnvelope(envelope: Envelope, send: ChatSend, outcome: StoreOutcome): Envelope<ChatStored> {
+function storedPayload(send: ChatSend, outcome: StoreOutcome): ChatStored {
   const base = {
     serviceRequestId: send.serviceRequestId,
     clientMessageId: send.clientMessageId,
     senderId: send.senderId,
     participants: outcome.participants,
   };
-  const payload: ChatStored =
-    outcome.outcome === "rejected"
-      ? { ...base, outcome: "rejected", error: { code: outcome.code, message: outcome.reason } }
-      : { ...base, outcome: outcome.outcome, message: outcome.message };
-  return createEnvelope(CHAT.storedType, payload, { correlationId: envelope.correlationId });
+  return outcome.outcome === "rejected"
+    ? { ...base, outcome: "rejected", error: { code: outcome.code, message: outcome.reason } }
+    : { ...base, outcome: outcome.outcome, message: outcome.message };
 }
 
 /** Starts consuming the `chat` queue with {@link chatSendHandler}. */
 export function startChatWorker(deps: ChatWorkerDeps, options: ConsumeOptions = {}): Promise<Consumer> {
-  return deps.bus.consume(CHAT_QUEUE, chatSendHandler(deps), options);
+  return deps.bus.consume(QUEUES.chat, chatSendHandler(deps), options);
 }

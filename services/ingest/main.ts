@@ -5,15 +5,15 @@ import { runProcess } from "../../lib/runtime/index.ts";
 import type { ServiceDefinition } from "../../lib/runtime/index.ts";
 import { readIngestConfig } from "./config.ts";
 import type { IngestConfig } from "./config.ts";
-import { IMPORT_CHUNK_QUEUE, IMPORT_FINALISE_QUEUE } from "../../lib/imports/index.ts";
+import { QUEUES } from "../../lib/messages/index.ts";
 import { startImportWorkers } from "./imports/index.ts";
-import { REGISTRATION_QUEUE, createRegistrationHandler } from "./registration/index.ts";
+import { createRegistrationHandler } from "./registration/index.ts";
 
 /** The ingest worker: relays the outbox and consumes registration and import queues. */
 export const ingestService: ServiceDefinition<IngestConfig> = {
   name: "ingest",
   readConfig: readIngestConfig,
-  queues: [REGISTRATION_QUEUE, IMPORT_CHUNK_QUEUE, IMPORT_FINALISE_QUEUE],
+  queues: [QUEUES.registration, QUEUES.importChunk, QUEUES.importFinalise],
   async start(platform, config) {
     const relay = startOutboxRelay({
       pool: platform.pool,
@@ -23,7 +23,7 @@ export const ingestService: ServiceDefinition<IngestConfig> = {
     });
     const { worker } = platform.config;
     const registrations = await platform.bus.consume(
-      REGISTRATION_QUEUE,
+      QUEUES.registration,
       createRegistrationHandler({ pool: platform.pool, blob: platform.blob }),
       { concurrency: worker.concurrency, maxAttempts: worker.maxAttempts, backoff: { baseMs: worker.retryBaseMs, maxMs: worker.retryMaxMs } },
     );

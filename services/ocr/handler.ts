@@ -3,22 +3,13 @@ import type { BlobStore } from "../../lib/blob/index.ts";
 import type { MessageHandler } from "../../lib/bus/index.ts";
 import type { Pool } from "../../lib/db/index.ts";
 import { AppError, isAppError } from "../../lib/errors/index.ts";
+import { QUEUES, handleQueue } from "../../lib/messages/index.ts";
 import { INVOICE_CONTAINER } from "../../lib/warranty/index.ts";
 import { OCR_ERROR_CODES } from "./engines/index.ts";
 import type { InvoiceExtraction, OcrEngine } from "./engines/index.ts";
 import type { ExtractedField } from "./extract/index.ts";
 import { verifyInvoice } from "./verify.ts";
 import type { RegistrationEntries, Verification } from "./verify.ts";
-
-/** The queue OCR requests arrive on. */
-export const OCR_QUEUE = "ocr";
-
-/** The payload of `ocr.requested` v1. */
-export interface OcrRequested {
-  readonly productId: string;
-  readonly invoiceBlob: string;
-  readonly contentType: string;
-}
 
 /** What the handler needs. */
 export interface OcrHandlerDeps {
@@ -37,8 +28,8 @@ export interface OcrHandlerDeps {
  * `unreadable` with the reason and is then rethrown, so the message dead-letters with it too.
  */
 export function createOcrHandler(deps: OcrHandlerDeps): MessageHandler {
-  return async (message, ctx) => {
-    const request = message.payload as OcrRequested;
+  return handleQueue(QUEUES.ocr, async (message, ctx) => {
+    const request = message.payload;
     const entries = await loadEntries(deps.pool, request.productId);
     if (entries === undefined) {
       throw new AppError("PRODUCT_NOT_FOUND", `product ${request.productId} does not exist`, { status: 404 });
@@ -62,7 +53,7 @@ export function createOcrHandler(deps: OcrHandlerDeps): MessageHandler {
     }
     const verification = verifyInvoice(extraction, entries, { toleranceDays: deps.toleranceDays });
     await storeOutcome(deps.pool, request.productId, verification.status, outcomeOf(extraction, verification));
-  };
+  });
 }
 
 async function loadEntries(pool: Pool, productId: string): Promise<RegistrationEntries | undefined> {

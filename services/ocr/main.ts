@@ -1,10 +1,11 @@
 import type { EnvReader } from "../../lib/config/index.ts";
+import { QUEUES } from "../../lib/messages/index.ts";
 import { runProcess } from "../../lib/runtime/index.ts";
 import type { ServiceDefinition } from "../../lib/runtime/index.ts";
 import { readOcrConfig } from "./config.ts";
 import type { OcrConfig } from "./config.ts";
 import { createOcrEngine } from "./engines/index.ts";
-import { OCR_QUEUE, createOcrHandler } from "./handler.ts";
+import { createOcrHandler } from "./handler.ts";
 
 /** The OCR worker's settings: the engine's, and how many invoices one process reads at once. */
 export interface OcrServiceConfig {
@@ -22,13 +23,13 @@ export function readOcrServiceConfig(env: EnvReader): OcrServiceConfig {
 export const ocrService: ServiceDefinition<OcrServiceConfig> = {
   name: "ocr",
   readConfig: readOcrServiceConfig,
-  queues: [OCR_QUEUE],
+  queues: [QUEUES.ocr],
   async start(platform, config) {
     const engine = createOcrEngine(config.ocr);
     const { worker } = platform.config;
     try {
       const consumer = await platform.bus.consume(
-        OCR_QUEUE,
+        QUEUES.ocr,
         createOcrHandler({
           pool: platform.pool,
           blob: platform.blob,

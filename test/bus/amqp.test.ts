@@ -7,13 +7,17 @@ import { TEST_MESSAGE_TYPE, testLogger, uniquePrefix } from "../support/bus.ts";
 import { waitFor } from "../support/wait.ts";
 import { transportContract } from "./contract.ts";
 
-transportContract("amqp", () => {
-  const recorded = recordQueues(createAmqpTransport({ url: inject("amqpUrl"), logger: testLogger() }));
-  return Promise.resolve({
-    transport: recorded.transport,
-    cleanup: () => deleteQueues(inject("amqpUrl"), recorded.queues),
-  });
-});
+transportContract(
+  "amqp",
+  () => {
+    const recorded = recordQueues(createAmqpTransport({ url: inject("amqpUrl"), logger: testLogger() }));
+    return Promise.resolve({
+      transport: recorded.transport,
+      cleanup: () => deleteQueues(inject("amqpUrl"), recorded.queues),
+    });
+  },
+  () => createAmqpTransport({ url: "amqp://guest:guest@127.0.0.1:1", logger: testLogger(), publishTimeoutMs: 300 }),
+);
 
 describe("amqp transport", () => {
   const url = inject("amqpUrl");

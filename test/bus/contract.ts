@@ -3,6 +3,7 @@ import { AppError } from "../../lib/errors/index.ts";
 import { createBus, createEnvelope } from "../../lib/bus/index.ts";
 import type { Bus, Envelope, MessageHandler, Transport } from "../../lib/bus/index.ts";
 import { TEST_MESSAGE_TYPE, testLogger, testValidator, uniquePrefix } from "../support/bus.ts";
+import { rejectionOf } from "../support/errors.ts";
 import { waitFor } from "../support/wait.ts";
 
 /** A transport made fresh for one test, and how to tidy up after it. */
@@ -20,8 +21,13 @@ function work(n: number): Envelope<{ n: number }> {
 /**
  * The behaviour every transport must have. Each adapter's test file calls this with a
  * factory; the suite runs against the real broker (or, for Service Bus, the SDK double).
+ * `makeUnreachable` makes one whose broker cannot be reached, for the error-code cases.
  */
-export function transportContract(name: string, makeTransport: () => Promise<TransportFixture>): void {
+export function transportContract(
+  name: string,
+  makeTransport: () => Promise<TransportFixture>,
+  makeUnreachable: () => Transport,
+): void {
   describe(`bus contract: ${name}`, () => {
     let bus: Bus;
     let fixture: TransportFixture;
@@ -54,6 +60,31 @@ export function transportContract(name: string, makeTransport: () => Promise<Tra
       await waitFor(() => seen.length >= count, { what: `${count} messages on ${queue}` });
       return { seen, consumer };
     }
+
+    it("rejects every call after close with BUS_CLOSED, and closes once however often asked", async () => {
+      const { transport } = fixture;
+      await transport.close();
+      const message = { messageId: "m-closed", type: TEST_MESSAGE_TYPE, correlationId: "m-closed", body: "{}" };
+      await expect(transport.send("q", message)).rejects.toMatchObject({ code: "BUS_CLOSED" });
+      await expect(transport.consume("q", () => Promise.resolve(), { prefetch: 1 })).rejects.toMatchObject({ code: "BUS_CLOSED" });
+      await expect(transport.depth("q")).rejects.toMatchObject({ code: "BUS_CLOSED" });
+      await expect(transport.ping()).rejects.toMatchObject({ code: "BUS_CLOSED" });
+      await expect(transport.close()).resolves.toBeUndefined();
+    });
+
+    it("maps driver failures to BUS_UNAVAILABLE, retryable, with the driver's error as cause", async () => {
+      const transport = makeUnreachable();
+      try {
+        const message = { messageId: "m-down", type: TEST_MESSAGE_TYPE, correlationId: "m-down", body: "{}" };
+        const sent = await rejectionOf(transport.send("q", message));
+        expect(sent).toMatchObject({ code: "BUS_UNAVAILABLE", retryable: true });
+        expect(sent.cause).toBeDefined();
+        await expect(transport.depth("q")).rejects.toMatchObject({ code: "BUS_UNAVAILABLE", retryable: true });
+        await expect(transport.ping()).rejects.toMatchObject({ code: "BUS_UNAVAILABLE", retryable: true });
+      } finally {
+        await transport.close();
+      }
+    });
 
     it("delivers a published envelope unchanged", async () => {
       const sent = createEnvelope(TEST_MESSAGE_TYPE, { n: 1, note: "héllo ✓" }, { correlationId: "corr-1" });

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createEnvelope, createPostgresTransport } from "../../lib/bus/index.ts";
 import type { Delivery, OutgoingMessage, Transport, TransportSubscription } from "../../lib/bus/index.ts";
+import { createPool } from "../../lib/db/index.ts";
 import { TEST_MESSAGE_TYPE, testLogger, uniquePrefix } from "../support/bus.ts";
 import { createTestDatabase } from "../support/database.ts";
 import type { TestDatabase } from "../support/database.ts";
@@ -16,8 +17,10 @@ describe("postgres transport", () => {
     await db.drop();
   });
 
-  transportContract("postgres", () =>
-    Promise.resolve({ transport: createPostgresTransport({ pool: db.pool, logger: testLogger(), pollIntervalMs: 100 }) }),
+  transportContract(
+    "postgres",
+    () => Promise.resolve({ transport: createPostgresTransport({ pool: db.pool, logger: testLogger(), pollIntervalMs: 100 }) }),
+    () => createPostgresTransport({ pool: createPool("postgres://postgres@127.0.0.1:1/none"), logger: testLogger() }),
   );
 
   describe("leases and deliveries", () => {

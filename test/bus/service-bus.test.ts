@@ -11,9 +11,27 @@ import { transportContract } from "./contract.ts";
 // Azure Service Bus cannot run here: these tests drive the adapter against an in-memory double
 // of the SDK surface it uses (test/support/service-bus-double.ts says what the double models).
 
-transportContract("service-bus (SDK double)", () =>
-  Promise.resolve({ transport: transportOn(createServiceBusNamespace({ lockDurationMs: 2000 })) }),
+transportContract(
+  "service-bus (SDK double)",
+  () => Promise.resolve({ transport: transportOn(createServiceBusNamespace({ lockDurationMs: 2000 })) }),
+  unreachableTransport,
 );
+
+/** Every SDK call fails as it does when the namespace cannot be reached. */
+function unreachableTransport(): Transport {
+  const refused = () => Promise.reject(new ServiceBusError("getaddrinfo ENOTFOUND sb.invalid", "ServiceCommunicationProblem"));
+  return createServiceBusTransport({
+    client: {
+      createSender: () => ({ sendMessages: refused, scheduleMessages: refused, close: () => Promise.resolve() }),
+      createReceiver: () => {
+        throw new ServiceBusError("getaddrinfo ENOTFOUND sb.invalid", "ServiceCommunicationProblem");
+      },
+      close: () => Promise.resolve(),
+    },
+    admin: { getQueueRuntimeProperties: refused, queueExists: refused, createQueue: refused },
+    logger: testLogger(),
+  });
+}
 
 function transportOn(namespace: ServiceBusNamespaceDouble, options: { maxLockRenewalMs?: number } = {}): Transport {
   return createServiceBusTransport({

@@ -10,7 +10,7 @@ import { createMetrics } from "../../lib/metrics/index.ts";
 import { loadValidator } from "../../lib/runtime/index.ts";
 import type { ChatRelayConfig } from "../../services/chat-relay/config.ts";
 import { CHAT_HUB_PATH } from "../../services/chat-relay/hub.ts";
-import { CHAT_FANOUT_TOPIC, CHAT_QUEUE } from "../../services/chat-relay/model.ts";
+import { QUEUES, TOPICS } from "../../lib/messages/index.ts";
 import type { ChatMessage } from "../../services/chat-relay/model.ts";
 import { startChatRelay } from "../../services/chat-relay/server.ts";
 import type { ChatRelayDeps, ChatRelayInstance } from "../../services/chat-relay/server.ts";
@@ -129,8 +129,8 @@ export async function startTestRelay(
 /** Deletes the RabbitMQ queues and exchange a test prefix created. */
 export async function cleanupAmqp(queuePrefix: string): Promise<void> {
   await withAmqpChannel(inject("amqpUrl"), async (channel) => {
-    for (const queue of [CHAT_QUEUE, `${CHAT_QUEUE}.retry`, `${CHAT_QUEUE}.dlq`]) await channel.deleteQueue(`${queuePrefix}${queue}`);
-    await channel.deleteExchange(`${queuePrefix}${CHAT_FANOUT_TOPIC}`);
+    for (const queue of [QUEUES.chat, `${QUEUES.chat}.retry`, `${QUEUES.chat}.dlq`]) await channel.deleteQueue(`${queuePrefix}${queue}`);
+    await channel.deleteExchange(`${queuePrefix}${TOPICS.chatFanout}`);
   });
 }
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEnvelope } from "../../lib/bus/index.ts";
-import { IMPORT_CHUNK_QUEUE } from "../../lib/imports/index.ts";
+import { QUEUES } from "../../lib/messages/index.ts";
 import { waitFor } from "../support/wait.ts";
 import { createHarness, csv } from "./support/harness.ts";
 import type { Harness } from "./support/harness.ts";
@@ -155,7 +155,7 @@ describe("chunks delivered more than once, or whose blob is gone", () => {
     // Every chunk is already queued once; queue each again (new message ids) before any worker runs.
     for (const c of chunks) {
       const payload = { jobId: id, chunkNo: c.chunk_no, blob: { container: "imports", name: c.blob_name }, firstRow: c.first_row, firstLine: c.first_line, rows: 1 };
-      await h.bus.publish(IMPORT_CHUNK_QUEUE, createEnvelope("import.chunk", payload));
+      await h.bus.publish(QUEUES.importChunk, createEnvelope("import.chunk", payload));
     }
     const workers = await h.startWorkers();
     const job = await h.waitEnded(id, admin);

@@ -7,7 +7,7 @@ import { envReader, readPlatformConfig } from "../../lib/config/index.ts";
 import { startPlatform } from "../../lib/runtime/index.ts";
 import type { Platform, RunningService } from "../../lib/runtime/index.ts";
 import { INVOICE_CONTAINER } from "../../lib/warranty/index.ts";
-import { OCR_QUEUE } from "../../services/ocr/handler.ts";
+import { QUEUES } from "../../lib/messages/index.ts";
 import { ocrService, readOcrServiceConfig } from "../../services/ocr/main.ts";
 import { TEXT_INVOICES, encryptedPdf, manyPagesPdf, textPdf } from "../ocr/fixtures.ts";
 import { testLogger, uniquePrefix } from "../support/bus.ts";
@@ -64,7 +64,7 @@ describe("OCR worker service (local engine, postgres bus, real blob storage)", (
       [id, `ABC${Math.floor(Math.random() * 900 + 100)}`, purchaseDate, blobName],
     );
     const envelope = createEnvelope("ocr.requested", { productId: id, invoiceBlob: blobName, contentType: "application/pdf" });
-    await platform.bus.publish(OCR_QUEUE, envelope);
+    await platform.bus.publish(QUEUES.ocr, envelope);
     return { id, envelope };
   }
 
@@ -96,7 +96,7 @@ describe("OCR worker service (local engine, postgres bus, real blob storage)", (
       verification: { status: "verified", invoiceDate: "2024-03-05", modelNumber: "not-found" },
     });
     await db.pool.query("update products set ocr_status = 'pending' where id = $1", [id]);
-    await platform.bus.publish(OCR_QUEUE, envelope);
+    await platform.bus.publish(QUEUES.ocr, envelope);
     const again = await settled(id);
     expect({ ...again.ocr_result, analyzedAt: null }).toEqual({ ...first.ocr_result, analyzedAt: null });
   });
@@ -110,14 +110,14 @@ describe("OCR worker service (local engine, postgres bus, real blob storage)", (
     const outcome = await settled(id);
     expect(outcome.ocr_status).toBe("unreadable");
     expect(outcome.ocr_result).toMatchObject({ engine: "local", error: { code }, verification: { status: "unreadable" } });
-    const dead = await waitFor(() => platform.bus.deadLetters.get(OCR_QUEUE, envelope.id), { what: "the dead letter" });
+    const dead = await waitFor(() => platform.bus.deadLetters.get(QUEUES.ocr, envelope.id), { what: "the dead letter" });
     expect(dead).toMatchObject({ attempts: 1, reason: { code } });
   });
 
   it("dead-letters a request for a product that does not exist", async () => {
     const envelope = createEnvelope("ocr.requested", { productId: randomUUID(), invoiceBlob: "owner/none", contentType: "application/pdf" });
-    await platform.bus.publish(OCR_QUEUE, envelope);
-    const dead = await waitFor(() => platform.bus.deadLetters.get(OCR_QUEUE, envelope.id), { what: "the dead letter" });
+    await platform.bus.publish(QUEUES.ocr, envelope);
+    const dead = await waitFor(() => platform.bus.deadLetters.get(QUEUES.ocr, envelope.id), { what: "the dead letter" });
     expect(dead.reason.code).toBe("PRODUCT_NOT_FOUND");
   });
 });

@@ -2,7 +2,7 @@ import { inject } from "vitest";
 import { createAmqpTransport, createBus, createPostgresTransport, createServiceBusTransport } from "../../lib/bus/index.ts";
 import type { Bus, Transport } from "../../lib/bus/index.ts";
 import { createPool } from "../../lib/db/index.ts";
-import { SYSTEM_QUEUES } from "../../lib/dead-letters/index.ts";
+import { QUEUE_NAMES } from "../../lib/messages/index.ts";
 import { loadValidator } from "../../lib/runtime/index.ts";
 import type { TransformationDefinition } from "../../lib/transformations/index.ts";
 import type { CommandIo, Connect } from "../../bin/commands/operator.ts";
@@ -49,7 +49,7 @@ export async function platformOn(name: TransportName, db: TestDatabase): Promise
       connect: undefined,
       async cleanup() {
         await bus.close();
-        await deleteQueues(url, SYSTEM_QUEUES.map((q) => `${prefix}${q}`));
+        await deleteQueues(url, QUEUE_NAMES.map((q) => `${prefix}${q}`));
       },
     };
   }

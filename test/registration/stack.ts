@@ -12,10 +12,11 @@ import type { OutboxRelay } from "../../lib/outbox/index.ts";
 import { loadValidator } from "../../lib/runtime/index.ts";
 import { productRoutes } from "../../services/api/routes/products.ts";
 import { serviceRequestRoutes } from "../../services/api/routes/service-requests.ts";
-import { REGISTRATION_QUEUE, createRegistrationHandler } from "../../services/ingest/registration/index.ts";
+import { QUEUES } from "../../lib/messages/index.ts";
+import { createRegistrationHandler } from "../../services/ingest/registration/index.ts";
 import { createLocalEngine } from "../../services/ocr/engines/index.ts";
 import type { OcrEngine } from "../../services/ocr/engines/index.ts";
-import { OCR_QUEUE, createOcrHandler } from "../../services/ocr/handler.ts";
+import { createOcrHandler } from "../../services/ocr/handler.ts";
 import { testApp } from "../api/support.ts";
 import { deleteQueues, recordQueues } from "../support/amqp.ts";
 import { testLogger, uniquePrefix } from "../support/bus.ts";
@@ -100,12 +101,12 @@ export async function startStack(kind: TransportKind): Promise<Stack> {
     auth: async (subject, role) => ({ authorization: `Bearer ${await api.sign({ subject, role, ...(role === "brand_admin" ? { brand: "Acme" } : {}) })}` }),
     async startWorkers(options = {}) {
       const backoff = { baseMs: 50, maxMs: 200 };
-      consumers.push(await bus.consume(REGISTRATION_QUEUE, createRegistrationHandler({ pool: db.pool, blob }), { backoff, maxAttempts: 20 }));
+      consumers.push(await bus.consume(QUEUES.registration, createRegistrationHandler({ pool: db.pool, blob }), { backoff, maxAttempts: 20 }));
       relay = startOutboxRelay({ pool: db.pool, bus: options.relayBus ?? bus, logger, idleMs: 100 });
       if (options.ocr ?? true) {
         engine = createLocalEngine({ limits: TEST_OCR_LIMITS, dateOrder: "dmy" });
         const handler = createOcrHandler({ pool: db.pool, blob, engine, toleranceDays: 7, maxFileBytes: TEST_OCR_LIMITS.maxFileBytes });
-        consumers.push(await bus.consume(OCR_QUEUE, handler, { concurrency: 1, maxAttempts: 3, backoff }));
+        consumers.push(await bus.consume(QUEUES.ocr, handler, { concurrency: 1, maxAttempts: 3, backoff }));
       }
     },
     stopWorkers,

@@ -1,18 +1,15 @@
 import type { PoolClient } from "pg";
 import type { Principal } from "../../../lib/auth/index.ts";
-import { createEnvelope } from "../../../lib/bus/index.ts";
-import { withTransaction } from "../../../lib/db/index.ts";
+import { isUniqueViolation, withTransaction } from "../../../lib/db/index.ts";
 import type { Pool } from "../../../lib/db/index.ts";
 import { AppError } from "../../../lib/errors/index.ts";
+import type { OcrRequested } from "../../../lib/messages/index.ts";
 import { enqueueOutbox } from "../../../lib/outbox/index.ts";
 import { resolveRegistration, serialTaken } from "../../../lib/warranty/index.ts";
 import type { RegistrationEntries } from "../../../lib/warranty/index.ts";
 
 /** The fields a product edit may change. */
 export type ProductEdit = Partial<RegistrationEntries>;
-
-/** The queue the OCR worker reads. */
-export const OCR_QUEUE = "ocr";
 
 interface Current {
   readonly owner_id: string;
@@ -21,7 +18,8 @@ interface Current {
   readonly serial_number: string;
   readonly purchase_date: string;
   readonly invoice_blob: string;
-  readonly invoice_content_type: string;
+  /** Written only from a schema-checked `registration.submitted`, so one of the invoice types. */
+  readonly invoice_content_type: OcrRequested["contentType"];
   readonly locked: boolean;
 }
 
@@ -53,11 +51,11 @@ export async function editProduct(pool: Pool, caller: Principal, id: string, edi
         [id, resolved.model.brandId, resolved.model.modelId, resolved.serialNumber, resolved.purchaseDate, resolved.warrantyExpiresOn],
       );
       const payload = { productId: id, invoiceBlob: current.invoice_blob, contentType: current.invoice_content_type };
-      await enqueueOutbox(client, OCR_QUEUE, createEnvelope("ocr.requested", payload, { correlationId }));
+      await enqueueOutbox(client, "ocr.requested", payload, { correlationId });
     });
   } catch (error) {
     // Another product took the serial between the check and the update.
-    if ((error as { code?: unknown }).code === "23505") throw serialTaken(edit.brand ?? "the brand", edit.serialNumber ?? "");
+    if (isUniqueViolation(error)) throw serialTaken(edit.brand ?? "the brand", edit.serialNumber ?? "");
     throw error;
   }
 }

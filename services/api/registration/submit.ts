@@ -1,15 +1,12 @@
 import type { BlobStore } from "../../../lib/blob/index.ts";
-import { createEnvelope } from "../../../lib/bus/index.ts";
 import type { Bus } from "../../../lib/bus/index.ts";
 import type { Pool } from "../../../lib/db/index.ts";
 import { AppError } from "../../../lib/errors/index.ts";
+import { publish } from "../../../lib/messages/index.ts";
 import { INVOICE_CONTAINER, resolveRegistration } from "../../../lib/warranty/index.ts";
 import type { RegistrationEntries } from "../../../lib/warranty/index.ts";
 import { REGISTRATION_FIELDS } from "./upload.ts";
 import type { FieldPrecheck, StoredInvoice, UploadedForm } from "./upload.ts";
-
-/** The queue the ingest worker takes registrations from. */
-export const REGISTRATION_QUEUE = "registration";
 
 const MAX_LENGTH: Readonly<Record<(typeof REGISTRATION_FIELDS)[number], number>> = {
   brand: 100,
@@ -51,7 +48,7 @@ export async function submitRegistration(
     await insertRegistration(deps.pool, form.id, ownerId, entries, invoice, correlationId);
     recorded = true;
     const payload = { registrationId: form.id, ownerId, ...entries, invoice };
-    await deps.bus.publish(REGISTRATION_QUEUE, createEnvelope("registration.submitted", payload, { correlationId })).catch(
+    await publish(deps.bus, "registration.submitted", payload, { correlationId }).catch(
       (error: unknown) => {
         throw new AppError("REGISTRATION_UNAVAILABLE", "the registration could not be queued; try again", {
           status: 503,

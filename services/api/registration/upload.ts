@@ -3,7 +3,7 @@ import { Readable } from "node:stream";
 import type { BlobStore } from "../../../lib/blob/index.ts";
 import { AppError, isAppError } from "../../../lib/errors/index.ts";
 import { multipartBoundary, parseMultipart } from "../../../lib/multipart/index.ts";
-import type { MultipartPart } from "../../../lib/multipart/index.ts";
+import type { MultipartLimits, MultipartPart } from "../../../lib/multipart/index.ts";
 import { INVOICE_CONTAINER } from "../../../lib/warranty/index.ts";
 
 /** Largest invoice accepted. */
@@ -43,6 +43,8 @@ const MAGIC: readonly { readonly type: InvoiceType; readonly bytes: readonly num
 ];
 const SNIFF_BYTES = 8;
 const MAX_FIELD_BYTES = 1024;
+/** The parser's bounds sit above the form's own, so an oversized invoice or field gets its own 413 or 422. */
+const FORM_LIMITS: MultipartLimits = { maxFieldBytes: 64 * 1024, maxFileBytes: MAX_INVOICE_BYTES + 64 * 1024 };
 
 /** The type of a file by its magic bytes, whatever its name or declared type. */
 export function sniffInvoiceType(head: Uint8Array): InvoiceType | undefined {
@@ -72,7 +74,7 @@ export async function readRegistrationForm(
   let prechecked = false;
   const source = Readable.fromWeb(request.body as never);
   try {
-    for await (const part of parseMultipart(source, boundary)) {
+    for await (const part of parseMultipart(source, boundary, FORM_LIMITS)) {
       if (part.name === "invoice") {
         if (invoice !== undefined) throw notAllowed("/invoice", "appears twice");
         const complete = completeFields(fields);

@@ -1,3 +1,4 @@
+import { isForeignKeyViolation, isUniqueViolation } from "../../../lib/db/index.ts";
 import type { Pool } from "../../../lib/db/index.ts";
 import { AppError } from "../../../lib/errors/index.ts";
 import type { RouteRegistry } from "../../../lib/http/index.ts";
@@ -135,7 +136,7 @@ async function updateBrand(pool: Pool, id: string, input: BrandInput): Promise<B
 
 async function deleteBrand(pool: Pool, id: string): Promise<void> {
   const { rowCount } = await pool.query("delete from brands where id = $1", [id]).catch((error: unknown) => {
-    if ((error as { code?: string }).code === "23503") {
+    if (isForeignKeyViolation(error)) {
       throw new AppError("BRAND_IN_USE", "the brand still has product models or products", { status: 409, cause: error });
     }
     throw error;
@@ -144,7 +145,7 @@ async function deleteBrand(pool: Pool, id: string): Promise<void> {
 }
 
 function conflict(error: unknown, name: string | undefined): never {
-  if ((error as { code?: string }).code === "23505") {
+  if (isUniqueViolation(error)) {
     throw new AppError("BRAND_EXISTS", `a brand named ${JSON.stringify(name)} exists (names ignore case)`, {
       status: 409,
       cause: error,

@@ -2,24 +2,24 @@ import { randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
 import type { Principal } from "../../../lib/auth/index.ts";
 import type { BlobStore } from "../../../lib/blob/index.ts";
-import { createEnvelope } from "../../../lib/bus/index.ts";
 import type { Bus } from "../../../lib/bus/index.ts";
 import { withTransaction } from "../../../lib/db/index.ts";
 import type { Pool } from "../../../lib/db/index.ts";
 import { AppError, describeError } from "../../../lib/errors/index.ts";
 import {
-  IMPORT_CHUNK_QUEUE,
   IMPORT_CONTAINER,
   completeUpload,
   cutChunks,
   failJob,
   insertChunk,
   insertJob,
-  multipartBoundary,
   multipartPart,
   setJobHeader,
 } from "../../../lib/imports/index.ts";
-import type { ImportChunkPayload, ImportSettings } from "../../../lib/imports/index.ts";
+import type { ImportSettings } from "../../../lib/imports/index.ts";
+import { publish } from "../../../lib/messages/index.ts";
+import { multipartBoundary } from "../../../lib/multipart/index.ts";
+import type { ImportChunk } from "../../../lib/messages/index.ts";
 import { transformCsvRecords } from "../../../lib/transformations/index.ts";
 import type { RowTransformer, RowTransformerFactory, TransformationPlan } from "../../../lib/transformations/index.ts";
 
@@ -48,12 +48,11 @@ export interface Upload {
 }
 
 /** The bytes of the CSV: the body itself, or the `file` part of a multipart body; 415 otherwise. */
-function csvSource(upload: Upload): AsyncIterable<Uint8Array> {
+function csvSource(upload: Upload, maxBytes: number): AsyncIterable<Uint8Array> {
   const type = upload.contentType;
   const body = iterate(upload.body);
   if (/^text\/csv\s*(;|$)/i.test(type)) return body;
-  const boundary = /^multipart\/form-data\s*;/i.test(type) ? multipartBoundary(type) : undefined;
-  if (boundary !== undefined) return multipartPart(body, boundary, "file");
+  if (/^multipart\/form-data\s*(;|$)/i.test(type)) return multipartPart(body, multipartBoundary(type), "file", maxBytes);
   throw new AppError("UNSUPPORTED_MEDIA_TYPE", "send the CSV as text/csv, or as the `file` part of multipart/form-data", {
     status: 415,
     details: { contentType: type },
@@ -66,7 +65,7 @@ function csvSource(upload: Upload): AsyncIterable<Uint8Array> {
  * count. A file-level problem fails the job and is rethrown with the job id in its details.
  */
 export async function acceptUpload(deps: UploadDeps, upload: Upload): Promise<string> {
-  const source = csvSource(upload);
+  const source = csvSource(upload, deps.settings.maxBytes);
   const id = randomUUID();
   const { principal } = upload;
   // Only a brand admin's upload names one brand; a super admin's file may mix brands.
@@ -120,7 +119,7 @@ async function cutAndPublish(
         const { chunk } = event;
         const name = `${id}/${String(chunk.no).padStart(6, "0")}.csv`;
         const data = plan ? transformCsvRecords(plan, chunk.data, chunk.firstLine) : chunk.data;
-        const payload: ImportChunkPayload = {
+        const payload: ImportChunk = {
           jobId: id,
           chunkNo: chunk.no,
           blob: { container: IMPORT_CONTAINER, name },
@@ -146,10 +145,10 @@ async function cutAndPublish(
 /** Chunks stored and published at once while the next ones are cut: hides storage latency, bounds memory. */
 const UPLOADS_IN_FLIGHT = 4;
 
-async function publishChunk(deps: UploadDeps, payload: ImportChunkPayload, data: Buffer, correlationId: string): Promise<void> {
+async function publishChunk(deps: UploadDeps, payload: ImportChunk, data: Buffer, correlationId: string): Promise<void> {
   await deps.blob.upload(IMPORT_CONTAINER, payload.blob.name, Readable.from([data]), { contentType: "text/csv" });
   await insertChunk(deps.pool, payload);
-  await deps.bus.publish(IMPORT_CHUNK_QUEUE, createEnvelope("import.chunk", payload, { correlationId }));
+  await publish(deps.bus, "import.chunk", payload, { correlationId });
 }
 
 /** At most `limit` promises pending; the first failure is thrown by `add` or `drain` after all have settled. */

@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
 import type { PoolClient } from "pg";
 import type { Principal } from "../../../lib/auth/index.ts";
-import { createEnvelope } from "../../../lib/bus/index.ts";
 import type { Bus } from "../../../lib/bus/index.ts";
 import { withTransaction } from "../../../lib/db/index.ts";
 import type { Pool } from "../../../lib/db/index.ts";
 import { AppError } from "../../../lib/errors/index.ts";
 import { principalOf } from "../../../lib/http/index.ts";
+import { broadcast } from "../../../lib/messages/index.ts";
 import type { RouteRegistry, ValidInput } from "../../../lib/http/index.ts";
 
 /** What the service-request routes need. */
@@ -20,9 +20,6 @@ export interface ServiceRequestRouteDeps {
   readonly participantsChanged?: (request: ServiceRequest) => Promise<void>;
 }
 
-/** The chat relays' fan-out topic; `schemas/messages/chat.participants-changed.v1.json` is the contract. */
-const CHAT_FANOUT_TOPIC = "chat-fanout";
-
 /**
  * Tells every chat relay who may now talk on a request (a closed one keeps only its
  * customer, who can still read), so a replaced technician is dropped at once.
@@ -31,10 +28,7 @@ export function announceToChat(bus: Bus): (request: ServiceRequest) => Promise<v
   return async (request) => {
     if (!bus.canBroadcast) return;
     const technicianId = request.status === "closed" ? null : request.technicianId;
-    await bus.broadcast(
-      CHAT_FANOUT_TOPIC,
-      createEnvelope("chat.participants-changed", { serviceRequestId: request.id, customerId: request.customerId, technicianId }),
-    );
+    await broadcast(bus, "chat.participants-changed", { serviceRequestId: request.id, customerId: request.customerId, technicianId });
   };
 }
 

@@ -4,8 +4,10 @@ import type { MessageHandler } from "../../../lib/bus/index.ts";
 import { withTransaction } from "../../../lib/db/index.ts";
 import type { Pool } from "../../../lib/db/index.ts";
 import { AppError, isAppError } from "../../../lib/errors/index.ts";
+import { QUEUES, handleQueue } from "../../../lib/messages/index.ts";
+import type { ImportChunk } from "../../../lib/messages/index.ts";
 import { checkChunk, claimFinalisation, failJob, IMPORT_COLUMNS } from "../../../lib/imports/index.ts";
-import type { ImportChunkPayload, ImportColumn, RowValidator } from "../../../lib/imports/index.ts";
+import type { ImportColumn, RowValidator } from "../../../lib/imports/index.ts";
 import { copyErrors, copyStaging, loadBrands, loadChunkJob, lockChunk, recordChunk } from "./staging.ts";
 
 /** What the chunk handler works with. */
@@ -14,9 +16,9 @@ export interface ChunkHandlerDeps {
   readonly blob: BlobStore;
   readonly validateRow: RowValidator;
   /** Called between the effect and the commit; tests use it to SIGKILL a worker mid-chunk. */
-  readonly beforeCommit?: (payload: ImportChunkPayload) => Promise<void>;
+  readonly beforeCommit?: (payload: ImportChunk) => Promise<void>;
   /** Called after the commit, before the message is acknowledged; tests SIGKILL a worker there too. */
-  readonly afterCommit?: (payload: ImportChunkPayload) => Promise<void>;
+  readonly afterCommit?: (payload: ImportChunk) => Promise<void>;
 }
 
 /** Marks a chunk that must not count because its job ended meanwhile. */
@@ -29,8 +31,8 @@ const JOB_ENDED = "IMPORT_JOB_ENDED";
  * done and does nothing; a crash before the commit leaves nothing behind.
  */
 export function createChunkHandler(deps: ChunkHandlerDeps): MessageHandler {
-  return async (message, ctx) => {
-    const payload = message.payload as ImportChunkPayload;
+  return handleQueue(QUEUES.importChunk, async (message, ctx) => {
+    const { payload } = message;
     const job = await loadChunkJob(deps.pool, payload.jobId);
     if (job === undefined || (job.status !== "queued" && job.status !== "running")) {
       ctx.logger.info({ jobId: payload.jobId, chunkNo: payload.chunkNo }, "chunk of an ended job skipped");
@@ -70,11 +72,11 @@ export function createChunkHandler(deps: ChunkHandlerDeps): MessageHandler {
       throw error;
     }
     if (fresh) await deps.afterCommit?.(payload);
-  };
+  });
 }
 
 /** The chunk's bytes; a chunk whose blob is gone fails its job (no retry can bring it back). */
-async function readChunk(deps: ChunkHandlerDeps, payload: ImportChunkPayload): Promise<Buffer | undefined> {
+async function readChunk(deps: ChunkHandlerDeps, payload: ImportChunk): Promise<Buffer | undefined> {
   try {
     return await readAll(await deps.blob.download(payload.blob.container, payload.blob.name));
   } catch (error) {

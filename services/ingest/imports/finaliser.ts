@@ -1,9 +1,9 @@
 import type { BlobStore } from "../../../lib/blob/index.ts";
 import type { MessageHandler } from "../../../lib/bus/index.ts";
-import { withTransaction } from "../../../lib/db/index.ts";
+import { sqlState, withTransaction } from "../../../lib/db/index.ts";
 import type { Pool } from "../../../lib/db/index.ts";
 import { describeError } from "../../../lib/errors/index.ts";
-import type { ImportFinalisePayload } from "../../../lib/imports/index.ts";
+import { QUEUES, handleQueue } from "../../../lib/messages/index.ts";
 import type { Logger } from "../../../lib/log/index.ts";
 import {
   abandonJob,
@@ -34,8 +34,8 @@ export interface FinaliserDeps {
  * ended does nothing.
  */
 export function createFinaliser(deps: FinaliserDeps): MessageHandler {
-  return async (message, ctx) => {
-    const { jobId } = message.payload as ImportFinalisePayload;
+  return handleQueue(QUEUES.importFinalise, async (message, ctx) => {
+    const { jobId } = message.payload;
     try {
       await withTransaction(deps.pool, (client) => finalise(client, jobId));
     } catch (error) {
@@ -45,13 +45,13 @@ export function createFinaliser(deps: FinaliserDeps): MessageHandler {
         abandonJob(client, jobId, {
           code: "IMPORT_MERGE_FAILED",
           message: `the merge failed and nothing was committed: ${reason.message}`,
-          details: { cause: pgCode(error) ?? reason.code },
+          details: { cause: sqlStateCode(error) ?? reason.code },
         }),
       );
       if (!failed) return;
     }
     await removeChunks(deps, jobId, ctx.logger);
-  };
+  });
 }
 
 async function finalise(client: Parameters<typeof lockJob>[0], jobId: string): Promise<void> {
@@ -99,9 +99,9 @@ function tooManyInvalid(job: FinalisingJob, invalid: number): boolean {
   return invalid * 100 > job.maxInvalidPercent * job.total;
 }
 
-function pgCode(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  return typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) ? `SQLSTATE_${code}` : undefined;
+function sqlStateCode(error: unknown): string | undefined {
+  const state = sqlState(error);
+  return state === undefined ? undefined : `SQLSTATE_${state}`;
 }
 
 async function removeChunks(deps: FinaliserDeps, jobId: string, logger: Logger): Promise<void> {

@@ -1,14 +1,9 @@
 import type { BlobStore } from "../../../lib/blob/index.ts";
 import type { Bus, ConsumeOptions } from "../../../lib/bus/index.ts";
 import type { Pool } from "../../../lib/db/index.ts";
-import {
-  IMPORT_CHUNK_QUEUE,
-  IMPORT_CONTAINER,
-  IMPORT_FINALISE_QUEUE,
-  createRowValidator,
-  loadRowSchema,
-} from "../../../lib/imports/index.ts";
-import type { ImportChunkPayload } from "../../../lib/imports/index.ts";
+import { IMPORT_CONTAINER, createRowValidator, loadRowSchema } from "../../../lib/imports/index.ts";
+import { QUEUES } from "../../../lib/messages/index.ts";
+import type { ImportChunk } from "../../../lib/messages/index.ts";
 import { createChunkHandler } from "./chunk-handler.ts";
 import { createFinaliser } from "./finaliser.ts";
 
@@ -20,8 +15,8 @@ export interface ImportWorkerDeps {
   /** Options of the chunk consumer (concurrency = chunks checked at once by this process). */
   readonly consume?: ConsumeOptions;
   /** Test hooks around the chunk transaction's commit (see {@link ChunkHandlerDeps}). */
-  readonly beforeCommit?: (payload: ImportChunkPayload) => Promise<void>;
-  readonly afterCommit?: (payload: ImportChunkPayload) => Promise<void>;
+  readonly beforeCommit?: (payload: ImportChunk) => Promise<void>;
+  readonly afterCommit?: (payload: ImportChunk) => Promise<void>;
 }
 
 /** The running import consumers. */
@@ -34,7 +29,7 @@ export interface ImportWorkers {
 export async function startImportWorkers(deps: ImportWorkerDeps): Promise<ImportWorkers> {
   const validateRow = createRowValidator(await loadRowSchema());
   const chunks = await deps.bus.consume(
-    IMPORT_CHUNK_QUEUE,
+    QUEUES.importChunk,
     createChunkHandler({
       pool: deps.pool,
       blob: deps.blob,
@@ -45,7 +40,7 @@ export async function startImportWorkers(deps: ImportWorkerDeps): Promise<Import
     deps.consume ?? {},
   );
   const finaliser = await deps.bus.consume(
-    IMPORT_FINALISE_QUEUE,
+    QUEUES.importFinalise,
     createFinaliser({ pool: deps.pool, blob: deps.blob, container: IMPORT_CONTAINER }),
     { ...deps.consume, concurrency: 1 },
   );

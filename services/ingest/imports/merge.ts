@@ -1,4 +1,5 @@
 import { AppError } from "../../../lib/errors/index.ts";
+import { SQLSTATE, hasSqlState } from "../../../lib/db/index.ts";
 import type { PoolClient } from "../../../lib/db/index.ts";
 
 /** The job as the finaliser needs it, locked for the finaliser's transaction. */
@@ -115,9 +116,6 @@ export async function mergeStaging(client: PoolClient, id: string): Promise<{ in
   return rows[0] ?? { inserted: 0, updated: 0 };
 }
 
-/** SQLSTATE of ON CONFLICT DO UPDATE meeting one key twice in its input. */
-const CARDINALITY_VIOLATION = "21000";
-
 /**
  * {@link mergeStaging} inside a savepoint; undefined, with nothing merged, when staging repeats a
  * brand + model_number (the caller then moves the repeats out and merges again).
@@ -129,7 +127,7 @@ export async function mergeUnlessDuplicates(client: PoolClient, id: string): Pro
     await client.query("release savepoint import_merge");
     return merged;
   } catch (error) {
-    if ((error as { code?: unknown }).code !== CARDINALITY_VIOLATION) throw error;
+    if (!hasSqlState(error, SQLSTATE.cardinalityViolation)) throw error;
     await client.query("rollback to savepoint import_merge");
     return undefined;
   }

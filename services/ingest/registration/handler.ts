@@ -1,30 +1,19 @@
 import type { PoolClient } from "pg";
 import type { BlobStore } from "../../../lib/blob/index.ts";
-import { createEnvelope } from "../../../lib/bus/index.ts";
-import type { Envelope, MessageHandler } from "../../../lib/bus/index.ts";
-import { claimMessage, withTransaction } from "../../../lib/db/index.ts";
+import type { MessageHandler } from "../../../lib/bus/index.ts";
+import { DB_FAILURES, claimMessage, classifyDbError, withTransaction } from "../../../lib/db/index.ts";
 import type { Pool } from "../../../lib/db/index.ts";
 import { AppError, isAppError } from "../../../lib/errors/index.ts";
+import { QUEUES, handleQueue } from "../../../lib/messages/index.ts";
+import type { Message, RegistrationSubmitted } from "../../../lib/messages/index.ts";
 import { enqueueOutbox } from "../../../lib/outbox/index.ts";
 import { INVOICE_CONTAINER, resolveRegistration, serialTaken } from "../../../lib/warranty/index.ts";
 import type { ResolvedRegistration } from "../../../lib/warranty/index.ts";
 
-/** The queue registrations arrive on, and where OCR requests go. */
-export const REGISTRATION_QUEUE = "registration";
-export const OCR_QUEUE = "ocr";
+type Registration = Message<"registration.submitted">;
+
 /** The inbox name of this handler. */
 export const REGISTRATION_CONSUMER = "ingest.registration";
-
-/** The payload of `registration.submitted` v1 (schemas/messages/registration.submitted.v1.json). */
-export interface RegistrationSubmitted {
-  readonly registrationId: string;
-  readonly ownerId: string;
-  readonly brand: string;
-  readonly modelNumber: string;
-  readonly serialNumber: string;
-  readonly purchaseDate: string;
-  readonly invoice: { readonly blob: string; readonly contentType: string; readonly size: number; readonly sha256: string };
-}
 
 /** What the handler needs. */
 export interface RegistrationHandlerDeps {
@@ -40,8 +29,8 @@ export interface RegistrationHandlerDeps {
  * model is gone, the invoice is missing) is recorded as rejected with the reason and acked.
  */
 export function createRegistrationHandler(deps: RegistrationHandlerDeps): MessageHandler {
-  return async (message, ctx) => {
-    const payload = message.payload as RegistrationSubmitted;
+  return handleQueue(QUEUES.registration, async (message, ctx) => {
+    const { payload } = message;
     const invoicePresent = await deps.blob.exists(INVOICE_CONTAINER, payload.invoice.blob);
     try {
       await withTransaction(deps.pool, async (client) => {
@@ -60,11 +49,11 @@ export function createRegistrationHandler(deps: RegistrationHandlerDeps): Messag
         if (await claimMessage(client, REGISTRATION_CONSUMER, message.id)) await recordRejection(client, message, refusal);
       });
     }
-  };
+  });
 }
 
-async function storeProduct(client: PoolClient, message: Envelope, resolved: ResolvedRegistration): Promise<void> {
-  const payload = message.payload as RegistrationSubmitted;
+async function storeProduct(client: PoolClient, message: Registration, resolved: ResolvedRegistration): Promise<void> {
+  const { payload } = message;
   const { model } = resolved;
   await client.query(
     `insert into products (id, owner_id, brand_id, model_id, serial_number, purchase_date, warranty_expires_on,
@@ -86,19 +75,24 @@ async function storeProduct(client: PoolClient, message: Envelope, resolved: Res
   );
   await client.query("update registrations set status = 'stored', updated_at = now() where id = $1", [payload.registrationId]);
   const request = { productId: payload.registrationId, invoiceBlob: payload.invoice.blob, contentType: payload.invoice.contentType };
-  await enqueueOutbox(client, OCR_QUEUE, createEnvelope("ocr.requested", request, { correlationId: message.correlationId }));
+  await enqueueOutbox(client, "ocr.requested", request, { correlationId: message.correlationId });
 }
 
 /** A failure that says the registration itself is unacceptable; undefined for ones worth retrying. */
 function asRefusal(error: unknown, payload: RegistrationSubmitted): AppError | undefined {
-  if ((error as { code?: unknown }).code === "23505") return serialTaken(payload.brand, payload.serialNumber);
-  if (isAppError(error) && !error.retryable && error.status >= 400 && error.status < 500) return error;
-  return undefined;
+  switch (classifyDbError(error)) {
+    case DB_FAILURES.conflict:
+      return serialTaken(payload.brand, payload.serialNumber);
+    case DB_FAILURES.poison:
+      return isAppError(error) ? error : undefined;
+    case DB_FAILURES.unavailable:
+      return undefined;
+  }
 }
 
 /** Upserts the registration as rejected, unless it was stored meanwhile: the card then shows why. */
-async function recordRejection(client: PoolClient, message: Envelope, refusal: AppError): Promise<void> {
-  const p = message.payload as RegistrationSubmitted;
+async function recordRejection(client: PoolClient, message: Registration, refusal: AppError): Promise<void> {
+  const p = message.payload;
   await client.query(
     `insert into registrations (id, owner_id, status, brand, model_number, serial_number, purchase_date,
                                 invoice_blob, invoice_content_type, rejection_code, rejection_reason, correlation_id)

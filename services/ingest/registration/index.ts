@@ -1,2 +1,2 @@
-export type { RegistrationHandlerDeps, RegistrationSubmitted } from "./handler.ts";
-export { OCR_QUEUE, REGISTRATION_CONSUMER, REGISTRATION_QUEUE, createRegistrationHandler } from "./handler.ts";
+export type { RegistrationHandlerDeps } from "./handler.ts";
+export { REGISTRATION_CONSUMER, createRegistrationHandler } from "./handler.ts";

@@ -7,7 +7,7 @@
 import { createAzureBlobStore } from "../../../lib/blob/index.ts";
 import { createAmqpTransport, createBus, createPostgresTransport } from "../../../lib/bus/index.ts";
 import { createPool } from "../../../lib/db/index.ts";
-import type { ImportChunkPayload } from "../../../lib/imports/index.ts";
+import type { ImportChunk } from "../../../lib/messages/index.ts";
 import { startOutboxRelay } from "../../../lib/outbox/index.ts";
 import { loadValidator } from "../../../lib/runtime/index.ts";
 import { startImportWorkers } from "../../../services/ingest/imports/index.ts";
@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   const blob = createAzureBlobStore({ connectionString: setting("STORAGE"), containerPrefix: setting("CONTAINER_PREFIX") });
   const phase = setting("HOLD_PHASE");
   let held = false;
-  const hold = async (at: string, payload: ImportChunkPayload) => {
+  const hold = async (at: string, payload: ImportChunk) => {
     if (phase !== at || held) return;
     held = true;
     report("holding", { chunkNo: payload.chunkNo });
