@@ -13,7 +13,7 @@ export type Command = (args: string[], env: Readonly<Record<string, string | und
 const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
   start: { run: startCommand, summary: "start api|ingest|ocr|chat-relay|all   run services in this process" },
   token: { run: tokenCommand, summary: "token --role R [--sub ID] [--brand NAME] [--expires 8h]   mint a dev JWT" },
-  migrate: { run: migrateCommand, summary: "migrate up|down|status [--to N] [--steps N]   database migrations" },
+  migrate: { run: migrateCommand, summary: "migrate up|down|status [--to N] [--steps N] [--lift-ceiling]   database migrations (down sets a ceiling)" },
   dlq: { run: dlqCommand, summary: "dlq list [QUEUE] | show QUEUE ID | replay QUEUE (ID...|--cause CODE|--all) | purge QUEUE (ID...|--all) --yes   dead letters" },
   flags: { run: flagsCommand, summary: "flags get NAME | set NAME on|off | list   feature flags (changes audited)" },
   backup: { run: backupCommand, summary: "backup create|list|verify ID   database backups in blob storage" },

@@ -5,4 +5,5 @@ export { claimMessage } from "./inbox.ts";
 export type { Migration } from "./migration-files.ts";
 export { MIGRATIONS_DIRECTORY, loadMigrations } from "./migration-files.ts";
 export type { MigrateDownOptions, MigrateUpOptions, MigrationState } from "./migrate.ts";
-export { migrateDown, migrateUp, migrationStatus } from "./migrate.ts";
+export { migrateDown, migrateUp, migrationCeiling, migrationStatus } from "./migrate.ts";
+export type { MigrationCeiling } from "./ceiling.ts";
