@@ -74,7 +74,8 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
     closers.push(() => pool.end());
     await migrateUp(pool, { logger });
 
-    const metrics = createMetrics();
+    const metrics = createMetrics({ build: config.build });
+    metrics.watchPool(() => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: pool.options.max }));
     const transport = createTransport(config, pool, logger);
     const bus = createBus({
       transport,
@@ -92,7 +93,7 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
       },
       bus: () => bus.ping(),
       blob: () => blob.ping(),
-    });
+    }, { version: config.build.version });
     metrics.watchHealth(() => health.ready());
     return {
       config,

@@ -44,6 +44,7 @@ export const ingestService: ServiceDefinition<IngestConfig> = {
             logger: platform.logger.child({ component: "backup" }),
             intervalMs: config.backupIntervalMs,
             retain: config.backupRetain,
+            observer: platform.metrics.watchBackups(),
           })
         : undefined;
     return {

@@ -32,6 +32,8 @@ describe("a feature rollback that survives restarts", () => {
       DATA_DIR: dataDir,
       JWT_SECRET: "sticky-rollback-test-secret-0123456789",
       BACKUP_INTERVAL_MS: "0",
+      BUILD_VERSION: "v1.4.2",
+      BUILD_COMMIT: "0a1b2c3",
       LOG_LEVEL: "info",
     };
   });
@@ -61,13 +63,15 @@ describe("a feature rollback that survives restarts", () => {
     ]);
   });
 
-  it("keeps the tables gone when the API and ingest restart on the current image", async () => {
+  it("keeps the tables gone when the API and ingest restart on the current image", { timeout: 180_000 }, async () => {
     for (let restart = 0; restart < 2; restart += 1) {
       const [api, ingest] = await Promise.all([startService("api", env), startService("ingest", env)]);
       try {
         expect(await tables()).toEqual([null, null]);
-        const ready = (await (await fetch(`${api.url}/health/ready`)).json()) as { status: string };
-        expect(ready.status).toBe("ready");
+        for (const service of [api, ingest]) {
+          expect(await (await fetch(`${service.url}/health/ready`)).json()).toMatchObject({ status: "ready", version: "v1.4.2" });
+          expect(await (await fetch(`${service.url}/metrics`)).text()).toContain('build_info{version="v1.4.2",commit="0a1b2c3"} 1');
+        }
         expect(api.run.stdout()).toContain("migrations held back by the recorded ceiling");
       } finally {
         expect(await api.stop()).toBe(0);
