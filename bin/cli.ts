@@ -3,6 +3,7 @@ import { dlqCommand } from "./commands/dlq.ts";
 import { flagsCommand } from "./commands/flags.ts";
 import { importCommand } from "./commands/import.ts";
 import { migrateCommand } from "./commands/migrate.ts";
+import { notifyCommand } from "./commands/notify.ts";
 import { restoreCommand } from "./commands/restore.ts";
 import { startCommand } from "./commands/start.ts";
 import { tokenCommand } from "./commands/token.ts";
@@ -18,6 +19,7 @@ const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
   flags: { run: flagsCommand, summary: "flags get NAME | set NAME on|off | list   feature flags (changes audited)" },
   backup: { run: backupCommand, summary: "backup create|list|verify ID   database backups in blob storage" },
   import: { run: importCommand, summary: "import FILE [--dry-run] [--max-invalid-percent N] [--url URL] [--token T]   bulk-import product models" },
+  notify: { run: notifyCommand, summary: "notify EVENT STATUS --summary TEXT [--link NAME=URL]   tell the NOTIFY_* webhooks (deploy, rollback, ...)" },
   restore: { run: restoreCommand, summary: "restore ID|latest --target URL [--yes]   restore into a new database" },
 };
 

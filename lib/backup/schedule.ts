@@ -15,7 +15,7 @@ export interface BackupScheduleOptions extends BackupSource {
   /** How often each process looks for a slot without a backup. Default a quarter slot, at most a minute. */
   readonly checkEveryMs?: number;
   /** Told what each check found: the metrics and the notifier listen here. */
-  readonly observer?: BackupObserver;
+  readonly observers?: readonly BackupObserver[];
 }
 
 /**
@@ -95,10 +95,10 @@ async function checkSlot(options: BackupScheduleOptions, intervalMs: number, ret
     if (!(await tryLock(client))) return "locked-elsewhere";
     try {
       const latest = await latestBackupTime(options);
-      options.observer?.latest(latest);
+      for (const observer of options.observers ?? []) observer.latest(latest);
       if (latest !== undefined && latest.getTime() >= slotStart) return "up-to-date";
       const manifest = await createBackup(options);
-      options.observer?.latest(new Date(manifest.createdAt));
+      for (const observer of options.observers ?? []) observer.latest(new Date(manifest.createdAt));
       const pruned = await pruneBackups(options, retain);
       if (pruned.length > 0) options.logger.info({ pruned }, "old backups deleted");
       return "created";
@@ -108,7 +108,7 @@ async function checkSlot(options: BackupScheduleOptions, intervalMs: number, ret
   } catch (error) {
     if (client !== undefined) broken = error instanceof Error ? error : new Error(String(error));
     options.logger.error({ err: error, code: describeError(error).code }, "scheduled backup failed");
-    options.observer?.failed(error);
+    for (const observer of options.observers ?? []) observer.failed(error);
     return "failed";
   } finally {
     // A connection whose unlock may have failed is dropped, which releases the lock too.

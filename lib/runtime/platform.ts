@@ -21,6 +21,8 @@ import type { Health } from "../health/index.ts";
 import type { Logger } from "../log/index.ts";
 import { createMetrics } from "../metrics/index.ts";
 import type { Metrics } from "../metrics/index.ts";
+import { createNotifier } from "../notify/index.ts";
+import type { Notifier } from "../notify/index.ts";
 
 /** The shared resources one process runs on: database, bus, blobs, auth and telemetry. */
 export interface Platform {
@@ -31,6 +33,8 @@ export interface Platform {
   readonly blob: BlobStore;
   readonly metrics: Metrics;
   readonly health: Health;
+  /** Tells people about flag changes and failed backups (NOTIFY_* variables). */
+  readonly notifier: Notifier;
   readonly verifyToken: TokenVerifier;
   readonly signToken: ReturnType<typeof createTokenSigner>;
   /** Where the process's embedded services listen, for the start-up banner. */
@@ -103,6 +107,7 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
       blob,
       metrics,
       health,
+      notifier: createNotifier({ config: config.notify, version: config.build.version, logger: logger.child({ component: "notify" }) }),
       verifyToken: createTokenVerifier(secret),
       signToken: createTokenSigner(secret),
       embedded,

@@ -1,4 +1,5 @@
 import { startBackupSchedule } from "../../lib/backup/index.ts";
+import { backupFailureNotices } from "../../lib/notify/index.ts";
 import { startOutboxRelay } from "../../lib/outbox/index.ts";
 import { runProcess } from "../../lib/runtime/index.ts";
 import type { ServiceDefinition } from "../../lib/runtime/index.ts";
@@ -44,7 +45,7 @@ export const ingestService: ServiceDefinition<IngestConfig> = {
             logger: platform.logger.child({ component: "backup" }),
             intervalMs: config.backupIntervalMs,
             retain: config.backupRetain,
-            observer: platform.metrics.watchBackups(),
+            observers: [platform.metrics.watchBackups(), backupFailureNotices(platform.notifier)],
           })
         : undefined;
     return {

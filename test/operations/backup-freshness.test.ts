@@ -50,7 +50,7 @@ describe("backup freshness metrics", () => {
       intervalMs: HOUR,
       checkEveryMs: HOUR,
       now: () => new Date(clock),
-      observer: { latest: (at) => (seen.push(at), observer.latest(at)), failed: (e) => observer.failed(e) },
+      observers: [observer, { latest: (at) => void seen.push(at), failed: () => undefined }],
     });
     schedules.push(schedule);
     expect(sample((await metrics.render()).body, "backup_last_success_timestamp_seconds")).toBe(0);
@@ -75,7 +75,7 @@ describe("backup freshness metrics", () => {
       intervalMs: HOUR,
       checkEveryMs: HOUR,
       now: () => new Date(clock),
-      observer,
+      observers: [observer],
     });
     schedules.push(failing);
     expect(await failing.tick()).toBe("failed");
