@@ -70,6 +70,14 @@ describe(FILE, () => {
     for (const step of steps) expect(step.run ?? "", step.name).not.toMatch(/\$\{\{/);
   });
 
+  it("has a sibling in deploy.yml: the deploy also always notifies, with its run URL", async () => {
+    const deploy = parse(await readRepoFile(".github/workflows/deploy.yml")) as Workflow;
+    const last = Object.values(deploy.jobs)[0]?.steps.at(-1);
+    expect(last?.if).toBe("always()");
+    expect(last?.run).toContain('node bin/warranty-hub.ts notify deploy "$status"');
+    expect(last?.run).toContain('--link "run=${RUN_URL}"');
+  });
+
   it("has step scripts that pass shellcheck", async () => {
     const [job] = Object.values((await workflow()).jobs);
     for (const step of job?.steps ?? []) {
