@@ -4,6 +4,7 @@ import { dlqCommand } from "./commands/dlq.ts";
 import { flagsCommand } from "./commands/flags.ts";
 import { importCommand } from "./commands/import.ts";
 import { migrateCommand } from "./commands/migrate.ts";
+import { notifyCommand } from "./commands/notify.ts";
 import { restoreCommand } from "./commands/restore.ts";
 import { startCommand } from "./commands/start.ts";
 import { tokenCommand } from "./commands/token.ts";
@@ -14,11 +15,12 @@ export type Command = (args: string[], env: Readonly<Record<string, string | und
 const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
   start: { run: startCommand, summary: "start api|ingest|ocr|chat-relay|all   run services in this process" },
   token: { run: tokenCommand, summary: "token --role R [--sub ID] [--brand NAME] [--expires 8h]   mint a dev JWT" },
-  migrate: { run: migrateCommand, summary: "migrate up|down|status [--to N] [--steps N]   database migrations" },
+  migrate: { run: migrateCommand, summary: "migrate up|down|status [--to N] [--steps N] [--lift-ceiling]   database migrations (down sets a ceiling)" },
   dlq: { run: dlqCommand, summary: "dlq list [QUEUE] | show QUEUE ID | replay QUEUE (ID...|--cause CODE|--all) | purge QUEUE (ID...|--all) --yes   dead letters" },
   flags: { run: flagsCommand, summary: "flags get NAME | set NAME on|off | list   feature flags (changes audited)" },
   backup: { run: backupCommand, summary: "backup create|list|verify ID   database backups in blob storage" },
   import: { run: importCommand, summary: "import FILE [--dry-run] [--max-invalid-percent N] [--url URL] [--token T]   bulk-import product models" },
+  notify: { run: notifyCommand, summary: "notify EVENT STATUS --summary TEXT [--link NAME=URL]   tell the NOTIFY_* webhooks (deploy, rollback, ...)" },
   restore: { run: restoreCommand, summary: "restore ID|latest --target URL [--yes]   restore into a new database" },
 };
 

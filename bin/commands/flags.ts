@@ -2,6 +2,8 @@ import { parseArgs } from "node:util";
 import { createFlagStore } from "../../lib/flags/index.ts";
 import type { Flag } from "../../lib/flags/index.ts";
 import type { Command } from "../cli.ts";
+import { readCliConfig } from "./cli-config.ts";
+import { cliNotifier } from "./notify.ts";
 import { actorOf, connectFromEnv, processIo, withConnection } from "./operator.ts";
 import type { CommandIo, Connect } from "./operator.ts";
 
@@ -29,7 +31,8 @@ export function createFlagsCommand(deps: { readonly connect?: Connect; readonly 
       return 2;
     }
     return withConnection(deps.connect ?? connectFromEnv, env, io, async ({ pool }) => {
-      const store = createFlagStore(pool);
+      const config = action === "set" ? readCliConfig(env) : undefined;
+      const store = createFlagStore(pool, config === undefined ? {} : { notifier: cliNotifier(config) });
       if (action === "list") {
         for (const flag of await store.list()) io.out(line(flag));
         return 0;

@@ -4,6 +4,8 @@ import type { RestoreReport } from "../../lib/backup/index.ts";
 import { describeError } from "../../lib/errors/index.ts";
 import type { Command } from "../cli.ts";
 import { describeChoice, openBackupContext } from "./backup.ts";
+import { cliNotifier } from "./notify.ts";
+import { actorOf } from "./operator.ts";
 
 const USAGE = "usage: warranty-hub restore ID|latest --target postgres://.../new_database [--yes]\n";
 
@@ -38,8 +40,23 @@ export const restoreCommand: Command = async (args, env) => {
       );
       return EXIT_NEEDS_CONFIRMATION;
     }
-    const report = await restoreBackup({ ...context.store, logger: context.logger }, choice.chosen.id, values.target);
+    const notifier = cliNotifier(context.config);
+    const actor = actorOf(undefined, env);
+    const database = new URL(values.target).pathname.slice(1);
+    await notifier.notify({ event: "restore-start", status: "started", summary: `restore of ${choice.chosen.id} into ${database} started`, actor });
+    const report = await restoreBackup({ ...context.store, logger: context.logger }, choice.chosen.id, values.target).catch(async (error: unknown) => {
+      const { code } = describeError(error);
+      await notifier.notify({ event: "restore-end", status: "failed", summary: `restore of ${choice.chosen?.id ?? id} failed: ${code}`, actor });
+      throw error;
+    });
     process.stdout.write(formatReport(report));
+    await notifier.notify({
+      event: "restore-end",
+      status: report.ok ? "succeeded" : "failed",
+      summary: `restore of ${report.id} into ${report.database} ${report.ok ? "validated" : "FAILED validation"} in ${formatDuration(report.durationMs)} (RTO 4 h)`,
+      actor,
+      details: { durationMs: report.durationMs, checks: report.checks.filter((c) => !c.ok).map((c) => c.name) },
+    });
     return report.ok ? 0 : 1;
   } catch (error) {
     const { code, message } = describeError(error);

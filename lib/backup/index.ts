@@ -13,7 +13,7 @@ export type { RestoreCheck, RestoreReport } from "./restore.ts";
 export { databaseName, prepareTarget, withDatabase } from "./target.ts";
 export type { PreparedTarget } from "./target.ts";
 export { startBackupSchedule } from "./schedule.ts";
-export type { BackupSchedule, BackupScheduleOptions, ScheduleTick } from "./schedule.ts";
+export type { BackupObserver, BackupSchedule, BackupScheduleOptions, ScheduleTick } from "./schedule.ts";
 export { backupToolsCheck, checkBackupTools, findPgTool, parseToolMajor } from "./tools.ts";
 export type { BackupTools, PgTool, PgToolName, ToolSearch } from "./tools.ts";
 export { splitPassword } from "./child.ts";

@@ -14,6 +14,19 @@ export interface BackupScheduleOptions extends BackupSource {
   readonly retain?: number;
   /** How often each process looks for a slot without a backup. Default a quarter slot, at most a minute. */
   readonly checkEveryMs?: number;
+  /** Told what each check found: the metrics and the notifier listen here. */
+  readonly observers?: readonly BackupObserver[];
+}
+
+/**
+ * Hears the outcome of each check. A replica that finds the lock taken reports nothing:
+ * it learned nothing about the newest backup.
+ */
+export interface BackupObserver {
+  /** The newest complete backup after a check that made one or found the slot covered; undefined when there is none. */
+  latest(createdAt: Date | undefined): void;
+  /** A check whose backup (or listing) failed. */
+  failed(error: unknown): void;
 }
 
 /** What one check did. */
@@ -82,8 +95,10 @@ async function checkSlot(options: BackupScheduleOptions, intervalMs: number, ret
     if (!(await tryLock(client))) return "locked-elsewhere";
     try {
       const latest = await latestBackupTime(options);
+      for (const observer of options.observers ?? []) observer.latest(latest);
       if (latest !== undefined && latest.getTime() >= slotStart) return "up-to-date";
-      await createBackup(options);
+      const manifest = await createBackup(options);
+      for (const observer of options.observers ?? []) observer.latest(new Date(manifest.createdAt));
       const pruned = await pruneBackups(options, retain);
       if (pruned.length > 0) options.logger.info({ pruned }, "old backups deleted");
       return "created";
@@ -93,6 +108,7 @@ async function checkSlot(options: BackupScheduleOptions, intervalMs: number, ret
   } catch (error) {
     if (client !== undefined) broken = error instanceof Error ? error : new Error(String(error));
     options.logger.error({ err: error, code: describeError(error).code }, "scheduled backup failed");
+    for (const observer of options.observers ?? []) observer.failed(error);
     return "failed";
   } finally {
     // A connection whose unlock may have failed is dropped, which releases the lock too.

@@ -1,5 +1,8 @@
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { LOG_LEVELS } from "../log/index.ts";
+import { readNotifyConfig } from "../notify/config.ts";
+import type { NotifyConfig } from "../notify/config.ts";
 import type { EnvReader } from "./reader.ts";
 
 /** Which broker carries the queues: chosen by which connection variable is set. */
@@ -32,7 +35,14 @@ export interface PlatformConfig {
     readonly retryMaxMs: number;
   };
   readonly shutdownTimeoutMs: number;
+  /** Which build runs (BUILD_VERSION, default package.json's; BUILD_COMMIT, set by the image build). */
+  readonly build: { readonly version: string; readonly commit: string };
+  /** Where deploy, rollback, flag, restore and backup notifications go. */
+  readonly notify: NotifyConfig;
 }
+
+/** The version in package.json, for a process started from a checkout rather than an image. */
+const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
 /** Reads the shared variables; each service's `config.ts` adds its own beside them. */
 export function readPlatformConfig(env: EnvReader, cwd: string = process.cwd()): PlatformConfig {
@@ -73,5 +83,7 @@ export function readPlatformConfig(env: EnvReader, cwd: string = process.cwd()):
       retryMaxMs,
     },
     shutdownTimeoutMs: env.integer("SHUTDOWN_TIMEOUT_MS", 30_000, { min: 0, max: 600_000 }),
+    build: { version: env.string("BUILD_VERSION", PACKAGE_VERSION), commit: env.string("BUILD_COMMIT", "unknown") },
+    notify: readNotifyConfig(env),
   };
 }

@@ -17,4 +17,5 @@ export {
 export type { Migration } from "./migration-files.ts";
 export { MIGRATIONS_DIRECTORY, loadMigrations } from "./migration-files.ts";
 export type { MigrateDownOptions, MigrateUpOptions, MigrationState } from "./migrate.ts";
-export { migrateDown, migrateUp, migrationStatus } from "./migrate.ts";
+export { migrateDown, migrateUp, migrationCeiling, migrationStatus } from "./migrate.ts";
+export type { MigrationCeiling } from "./ceiling.ts";

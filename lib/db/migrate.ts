@@ -1,6 +1,8 @@
 import type { Pool, PoolClient } from "pg";
 import { AppError } from "../errors/index.ts";
 import type { Logger } from "../log/index.ts";
+import { deleteCeiling, readCeiling, writeCeiling } from "./ceiling.ts";
+import type { MigrationCeiling } from "./ceiling.ts";
 import { label, loadMigrations } from "./migration-files.ts";
 import type { Migration } from "./migration-files.ts";
 
@@ -18,6 +20,11 @@ export interface MigrationState {
 export interface MigrateUpOptions {
   /** Apply up to and including this migration number; all pending ones when absent. */
   readonly to?: number;
+  /**
+   * Removes a recorded ceiling first, so migrations above it are applied again. Only an
+   * operator re-enabling a rolled-back change asks for this; start-up never does.
+   */
+  readonly liftCeiling?: boolean;
   readonly logger?: Logger;
 }
 
@@ -26,6 +33,11 @@ export interface MigrateDownOptions {
   readonly steps?: number;
   /** Roll back every applied migration numbered above this. */
   readonly to?: number;
+  /**
+   * Records a ceiling at the migration left newest (or `to`), so that `migrate up`, which
+   * every process runs on start-up, does not re-apply what was rolled back.
+   */
+  readonly ceiling?: { readonly setBy: string; readonly reason: string };
   readonly logger?: Logger;
 }
 
@@ -42,7 +54,9 @@ const LOCK_KEY = "warranty-hub.schema_migrations";
 /**
  * Applies pending migrations in order, each in its own transaction together with its
  * `schema_migrations` row. Several processes may start at once: an advisory lock lets one
- * migrate while the others wait and then find nothing to do. Returns the ids applied.
+ * migrate while the others wait and then find nothing to do. A recorded ceiling holds back
+ * the migrations above it (logged, not an error, so processes still start); asking for one
+ * of them with `to` is an error unless `liftCeiling` is set. Returns the ids applied.
  */
 export async function migrateUp(pool: Pool, options: MigrateUpOptions = {}): Promise<number[]> {
   checkTarget("to", options.to);
@@ -50,8 +64,14 @@ export async function migrateUp(pool: Pool, options: MigrateUpOptions = {}): Pro
   return withMigrationLock(pool, async (client) => {
     const applied = await readApplied(client);
     checkApplied(migrations, applied, options.logger);
+    const limit = await ceilingLimit(client, options);
     const newest = Math.max(0, ...applied.keys());
-    const pending = migrations.filter((m) => !applied.has(m.id) && m.id <= (options.to ?? Infinity));
+    const wanted = migrations.filter((m) => !applied.has(m.id) && m.id <= (options.to ?? Infinity));
+    const pending = wanted.filter((m) => m.id <= limit);
+    const held = wanted.filter((m) => m.id > limit).map(label);
+    if (held.length > 0) {
+      options.logger?.warn({ ceiling: limit, held }, "migrations held back by the recorded ceiling (lift it with migrate up --lift-ceiling)");
+    }
     const early = pending.find((m) => m.id < newest);
     if (early) {
       throw new AppError("MIGRATION_OUT_OF_ORDER", `migration ${label(early)} is older than applied migration ${newest}`);
@@ -72,8 +92,9 @@ export async function migrateUp(pool: Pool, options: MigrateUpOptions = {}): Pro
 }
 
 /**
- * Rolls back the newest applied migrations, newest first, each in its own transaction.
- * Returns the ids rolled back.
+ * Rolls back the newest applied migrations, newest first, each in its own transaction, and
+ * records the ceiling when asked to (after the last one succeeded: a failed rollback leaves
+ * the schema and the ceiling as they were). Returns the ids rolled back.
  */
 export async function migrateDown(pool: Pool, options: MigrateDownOptions = {}): Promise<number[]> {
   checkTarget("to", options.to);
@@ -99,8 +120,23 @@ export async function migrateDown(pool: Pool, options: MigrateDownOptions = {}):
       });
       options.logger?.info({ migration: label(migration) }, "migration rolled back");
     }
+    if (options.ceiling !== undefined) {
+      const ceiling = options.to ?? Math.max(0, ...newestFirst.filter((id) => !chosen.includes(id)));
+      await writeCeiling(client, { id: ceiling, ...options.ceiling });
+      options.logger?.info({ ceiling }, "migration ceiling recorded: migrate up stops here until it is lifted");
+    }
     return chosen;
   });
+}
+
+/** The recorded ceiling, if any; `migrate status` shows it. */
+export async function migrationCeiling(pool: Pool): Promise<MigrationCeiling | undefined> {
+  const client = await pool.connect();
+  try {
+    return await readCeiling(client);
+  } finally {
+    client.release();
+  }
 }
 
 /** Every migration known to the code or recorded in the database, by number. */
@@ -121,6 +157,24 @@ export async function migrationStatus(pool: Pool): Promise<MigrationState[]> {
   } finally {
     client.release();
   }
+}
+
+/** The highest migration this run may apply, after lifting the ceiling if asked to. */
+async function ceilingLimit(client: PoolClient, options: MigrateUpOptions): Promise<number> {
+  if (options.liftCeiling === true) {
+    const lifted = await deleteCeiling(client);
+    if (lifted !== undefined) options.logger?.info({ ceiling: lifted.id, setBy: lifted.setBy }, "migration ceiling lifted");
+    return Infinity;
+  }
+  const ceiling = await readCeiling(client);
+  if (ceiling === undefined) return Infinity;
+  if (options.to !== undefined && options.to > ceiling.id) {
+    throw new AppError(
+      "MIGRATION_ABOVE_CEILING",
+      `migration ${options.to} is above the ceiling of ${ceiling.id} set by ${ceiling.setBy} (${ceiling.reason}); lift it with migrate up --lift-ceiling`,
+    );
+  }
+  return ceiling.id;
 }
 
 function checkTarget(option: string, value: number | undefined): void {

@@ -2,6 +2,7 @@ import { recordAudit } from "../audit/index.ts";
 import type { Pool } from "../db/index.ts";
 import { withTransaction } from "../db/index.ts";
 import { AppError } from "../errors/index.ts";
+import type { Notifier } from "../notify/index.ts";
 
 /** The flag that guards per-brand transformation scripts on imports (SEQ-OF-004). */
 export const DATA_TRANSFORMATION_FLAG = "DataTransformationFeature";
@@ -43,8 +44,21 @@ interface FlagRow {
 
 const COLUMNS = "name, enabled, description, updated_at, updated_by";
 
-/** A store over the platform database. */
-export function createFlagStore(pool: Pool): FlagStore {
+/**
+ * A store over the platform database. With a notifier, every committed change is announced
+ * (`flag-change`), whichever way it was made: API, API key or CLI.
+ */
+export function createFlagStore(pool: Pool, options: { readonly notifier?: Notifier } = {}): FlagStore {
+  const announce = async (change: FlagChange, actor: string, context: Readonly<Record<string, unknown>>): Promise<void> => {
+    const onOff = (value: boolean) => (value ? "on" : "off");
+    await options.notifier?.notify({
+      event: "flag-change",
+      status: "succeeded",
+      summary: `${change.flag.name} switched ${onOff(change.previous)} -> ${onOff(change.flag.enabled)} by ${actor}`,
+      actor,
+      details: { flag: change.flag.name, old: change.previous, new: change.flag.enabled, ...context },
+    });
+  };
   return {
     async list() {
       const { rows } = await pool.query<FlagRow>(`select ${COLUMNS} from feature_flags order by name`);
@@ -54,8 +68,8 @@ export function createFlagStore(pool: Pool): FlagStore {
       const { rows } = await pool.query<FlagRow>(`select ${COLUMNS} from feature_flags where name = $1`, [name]);
       return rows[0] === undefined ? undefined : toFlag(rows[0]);
     },
-    set: (name, enabled, actor, context = {}) =>
-      withTransaction(pool, async (client) => {
+    async set(name, enabled, actor, context = {}) {
+      const change = await withTransaction(pool, async (client) => {
         const before = await client.query<{ enabled: boolean }>(
           "select enabled from feature_flags where name = $1 for update",
           [name],
@@ -76,7 +90,10 @@ export function createFlagStore(pool: Pool): FlagStore {
           outcome: "ok",
         });
         return { flag: toFlag(rows[0] as FlagRow), previous };
-      }),
+      });
+      await announce(change, actor, context);
+      return change;
+    },
   };
 }
 

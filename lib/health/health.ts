@@ -17,6 +17,8 @@ export type Readiness = (typeof READINESS)[number];
 /** What `/health/ready` reports. */
 export interface ReadinessReport {
   readonly status: Readiness;
+  /** The build this process runs, so a probe or smoke test sees which version answered. */
+  readonly version?: string;
   readonly checks: Readonly<Record<string, CheckResult>>;
 }
 
@@ -40,6 +42,8 @@ export interface Health {
 export interface HealthOptions {
   /** Longest a single check may take before it counts as failed; default 2000. */
   readonly timeoutMs?: number;
+  /** Reported in every readiness report. */
+  readonly version?: string;
 }
 
 /** Creates the health of a process from named dependency checks. */
@@ -47,17 +51,18 @@ export function createHealth(checks: Readonly<Record<string, HealthCheck>>, opti
   const timeoutMs = options.timeoutMs ?? 2000;
   const all = new Map(Object.entries(checks));
   let draining = false;
+  const version = options.version === undefined ? {} : { version: options.version };
   return {
     live: () => ({ status: "ok" }),
     async ready() {
-      if (draining) return { status: "draining", checks: {} };
+      if (draining) return { status: "draining", ...version, checks: {} };
       const entries = await Promise.all(
         [...all].map(async ([name, check]) => [name, await runCheck(check, timeoutMs)] as const),
       );
       const results = Object.fromEntries(entries);
       // Draining may have started while the checks ran; it wins.
-      if (draining) return { status: "draining", checks: results };
-      return { status: entries.every(([, r]) => r.ok) ? "ready" : "not_ready", checks: results };
+      if (draining) return { status: "draining", ...version, checks: results };
+      return { status: entries.every(([, r]) => r.ok) ? "ready" : "not_ready", ...version, checks: results };
     },
     addCheck(name, check) {
       if (all.has(name)) throw new AppError("HEALTH_CHECK_EXISTS", `a health check named ${name} exists already`);

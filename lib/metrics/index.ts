@@ -1,2 +1,2 @@
 export { createMetrics } from "./metrics.ts";
-export type { DepthReader, HealthReader, Metrics, MetricsOptions } from "./metrics.ts";
+export type { DepthReader, HealthReader, Metrics, MetricsOptions, PoolUsage } from "./metrics.ts";

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { BackupObserver } from "../backup/index.ts";
 import type { BusObserver, MessageOutcome, QueueDepth } from "../bus/index.ts";
 
 /** Reads one queue's depth; called on every scrape. */
@@ -7,12 +8,23 @@ export type DepthReader = (queue: string) => Promise<QueueDepth>;
 /** Runs the readiness checks; the metrics area does not depend on how they are made. */
 export type HealthReader = () => Promise<{ readonly checks: Readonly<Record<string, { readonly ok: boolean }>> }>;
 
+/** Connections of a database pool right now; read on every scrape. */
+export interface PoolUsage {
+  readonly total: number;
+  readonly idle: number;
+  /** Queries waiting for a connection: the pool is saturated while this is above 0. */
+  readonly waiting: number;
+  readonly max: number;
+}
+
 /** Options of {@link createMetrics}. */
 export interface MetricsOptions {
   /** Prepended to every metric name, including the default process metrics. */
   readonly prefix?: string;
   /** How long one queue's depth may take on a scrape before it is left out; default 2000. */
   readonly depthTimeoutMs?: number;
+  /** Exported as `build_info{version,commit} 1`, which the dashboard turns into deploy annotations. */
+  readonly build?: { readonly version: string; readonly commit: string };
 }
 
 /** One process's metrics, in a registry of its own. */
@@ -26,6 +38,14 @@ export interface Metrics {
   watchQueueDepth(queues: readonly string[], depth: DepthReader): void;
   /** Reports each readiness check as `health_check_status{check}` (1 passing, 0 failing) on every scrape. */
   watchHealth(readiness: HealthReader): void;
+  /**
+   * Registers `backup_last_success_timestamp_seconds` and `backup_failures_total` and returns
+   * the observer that feeds them. Only the process running the backup schedule calls this:
+   * a gauge that other processes left at 0 would read as "never backed up".
+   */
+  watchBackups(): BackupObserver;
+  /** Reports the pool as `db_pool_connections{state}` (total, idle, waiting, max) on every scrape. */
+  watchPool(usage: () => PoolUsage): void;
   /** The Prometheus exposition of every metric. */
   render(): Promise<{ readonly contentType: string; readonly body: string }>;
 }
@@ -72,12 +92,34 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       }
     },
   });
+  const pools: Array<() => PoolUsage> = [];
+  new Gauge({
+    name: `${prefix}db_pool_connections`,
+    help: "Database pool connections by state: total, idle, waiting (queries queued for one) and max",
+    labelNames: ["state"] as const,
+    registers: [registry],
+    collect() {
+      for (const read of pools) {
+        for (const [state, value] of Object.entries(read()) as Array<[string, number]>) this.set({ state }, value);
+      }
+    },
+  });
+  if (options.build !== undefined) {
+    new Gauge({
+      name: `${prefix}build_info`,
+      help: "Always 1; the labels say which build this process runs",
+      labelNames: ["version", "commit"] as const,
+      registers: [registry],
+    }).set({ version: options.build.version, commit: options.build.commit }, 1);
+  }
   return {
     registry,
     httpRequestDuration,
     busObserver,
     watchQueueDepth: (queues, reader) => depth.watch(queues, reader),
     watchHealth: (readiness) => readers.push(readiness),
+    watchBackups: () => createBackupMetrics(registry, prefix),
+    watchPool: (usage) => pools.push(usage),
     async render() {
       return { contentType: registry.contentType, body: await registry.metrics() };
     },
@@ -105,6 +147,23 @@ function createBusObserver(registry: Registry, prefix: string): BusObserver {
       counters[outcome].inc({ queue });
       duration.observe({ queue, outcome }, seconds);
     },
+  };
+}
+
+function createBackupMetrics(registry: Registry, prefix: string): BackupObserver {
+  const lastSuccess = new Gauge({
+    name: `${prefix}backup_last_success_timestamp_seconds`,
+    help: "Creation time of the newest complete backup (0: there is none); the RPO alert reads its age",
+    registers: [registry],
+  });
+  const failures = new Counter({
+    name: `${prefix}backup_failures_total`,
+    help: "Scheduled backups that failed",
+    registers: [registry],
+  });
+  return {
+    latest: (createdAt) => lastSuccess.set(createdAt === undefined ? 0 : createdAt.getTime() / 1000),
+    failed: () => failures.inc(),
   };
 }
 

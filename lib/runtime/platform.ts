@@ -22,6 +22,8 @@ import type { Health } from "../health/index.ts";
 import type { Logger } from "../log/index.ts";
 import { createMetrics } from "../metrics/index.ts";
 import type { Metrics } from "../metrics/index.ts";
+import { createNotifier } from "../notify/index.ts";
+import type { Notifier } from "../notify/index.ts";
 import { recordInstance, refuseSecondInstance } from "./instance.ts";
 
 /** The shared resources one process runs on: database, bus, blobs, auth and telemetry. */
@@ -33,6 +35,8 @@ export interface Platform {
   readonly blob: BlobStore;
   readonly metrics: Metrics;
   readonly health: Health;
+  /** Tells people about flag changes and failed backups (NOTIFY_* variables). */
+  readonly notifier: Notifier;
   readonly verifyToken: TokenVerifier;
   readonly signToken: ReturnType<typeof createTokenSigner>;
   /** Where the process's embedded services listen, for the start-up banner. */
@@ -91,7 +95,8 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
     closers.push(() => pool.end());
     await migrateUp(pool, { logger });
 
-    const metrics = createMetrics();
+    const metrics = createMetrics({ build: config.build });
+    metrics.watchPool(() => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: pool.options.max }));
     const transport = createTransport(config, pool, logger);
     const bus = createBus({
       transport,
@@ -109,7 +114,7 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
       },
       bus: () => bus.ping(),
       blob: () => blob.ping(),
-    });
+    }, { version: config.build.version });
     metrics.watchHealth(() => health.ready());
     return {
       config,
@@ -119,6 +124,7 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
       blob,
       metrics,
       health,
+      notifier: createNotifier({ config: config.notify, version: config.build.version, logger: logger.child({ component: "notify" }) }),
       verifyToken: createTokenVerifier(secret),
       signToken: createTokenSigner(secret),
       embedded,

@@ -34,7 +34,7 @@ export const apiService: ServiceDefinition<ApiConfig> = {
         productRoutes({ pool: platform.pool, bus: platform.bus, blob: platform.blob }),
         serviceRequestRoutes({ pool: platform.pool, participantsChanged: announceToChat(platform.bus) }),
         deadLetterRoutes(createDeadLetterConsole({ bus: platform.bus, pool: platform.pool })),
-        flagRoutes({ store: createFlagStore(platform.pool), verifyToken: platform.verifyToken, apiKey: config.flagApiKey }),
+        flagRoutes({ store: createFlagStore(platform.pool, { notifier: platform.notifier }), verifyToken: platform.verifyToken, apiKey: config.flagApiKey }),
         transformationRoutes({ pool: platform.pool }),
         brandRoutes(platform.pool),
         await importRoutes({

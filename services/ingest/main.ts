@@ -1,5 +1,6 @@
 import { backupToolsCheck, startBackupSchedule } from "../../lib/backup/index.ts";
 import type { BackupSchedule } from "../../lib/backup/index.ts";
+import { backupFailureNotices } from "../../lib/notify/index.ts";
 import { startOutboxRelay } from "../../lib/outbox/index.ts";
 import { runProcess } from "../../lib/runtime/index.ts";
 import type { ServiceDefinition } from "../../lib/runtime/index.ts";
@@ -48,6 +49,7 @@ export const ingestService: ServiceDefinition<IngestConfig> = {
         logger,
         intervalMs: config.backupIntervalMs,
         retain: config.backupRetain,
+        observers: [platform.metrics.watchBackups(), backupFailureNotices(platform.notifier)],
       });
     }
     return {

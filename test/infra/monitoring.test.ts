@@ -77,12 +77,14 @@ describe("infra/monitoring/rules.yml", () => {
     });
   });
 
-  it("alerts on latency, 5xx, the database, dead letters, old messages and workers that are down", async () => {
+  it("alerts on latency, 5xx, the database, dead letters, old messages, workers that are down and late backups", async () => {
     const alerts = (await rules()).filter((r) => r.alert);
     expect(alerts.map((a) => a.alert).sort()).toEqual(
       [
         "ApiErrorRateHigh",
         "ApiLatencyP95High",
+        "BackupFailing",
+        "BackupRpoMissed",
         "DatabaseUnreachable",
         "DeadLettersPresent",
         "DeadLetteringActive",

@@ -25,7 +25,9 @@ export const APP_MAX_ATTEMPTS = 5;
 
 /**
  * Metrics the processes export, with their type. `health_check_status{check}` (1 passing,
- * 0 failing) is the readiness checks as a gauge; `up` comes from Prometheus itself.
+ * 0 failing) is the readiness checks as a gauge; the backup pair comes from the ingest worker
+ * that runs the schedule; `process_*` and `nodejs_*` are prom-client's default metrics; `up`
+ * comes from Prometheus itself.
  */
 export const METRICS = {
   http_request_duration_seconds: "histogram",
@@ -36,6 +38,13 @@ export const METRICS = {
   queue_depth: "gauge",
   queue_oldest_message_age_seconds: "gauge",
   health_check_status: "gauge",
+  db_pool_connections: "gauge",
+  backup_last_success_timestamp_seconds: "gauge",
+  backup_failures_total: "counter",
+  build_info: "gauge",
+  process_cpu_seconds_total: "counter",
+  process_resident_memory_bytes: "gauge",
+  nodejs_eventloop_lag_p99_seconds: "gauge",
   up: "gauge",
 } as const;
 
