@@ -2,6 +2,7 @@ import type { DateOrder } from "../extract/index.ts";
 import { extractInvoiceFields } from "../extract/index.ts";
 import type { OcrLimits } from "../config.ts";
 import { inspectDocument } from "./inspect.ts";
+import type { ImagePreprocessing } from "./preprocess.ts";
 import { createSandbox } from "./sandbox.ts";
 import type { InvoiceExtraction, OcrEngine } from "./types.ts";
 import { MAX_TEXT_CHARS } from "./types.ts";
@@ -10,7 +11,12 @@ import { MAX_TEXT_CHARS } from "./types.ts";
 export interface LocalEngineOptions {
   readonly limits: OcrLimits;
   readonly dateOrder: DateOrder;
+  /** Clean-up before OCR; {@link DEFAULT_PREPROCESSING} unless a measurement wants otherwise. */
+  readonly preprocess?: ImagePreprocessing;
 }
+
+/** What the corpus measurement (npm run eval:ocr -- --ablation) found to help; see the README of the corpus. */
+export const DEFAULT_PREPROCESSING: ImagePreprocessing = { deskew: true, binarise: false };
 
 /**
  * The offline engine: the PDF text layer through pdf.js (unpdf), images and scanned PDFs
@@ -29,6 +35,7 @@ export function createLocalEngine(options: LocalEngineOptions): OcrEngine {
           kind: inspected.kind,
           bytes: input.bytes,
           limits: { maxPages: limits.maxPages, maxPixels: limits.maxPixels, maxInflatedBytes: limits.maxInflatedBytes },
+          preprocess: options.preprocess ?? DEFAULT_PREPROCESSING,
         },
         signal,
       );

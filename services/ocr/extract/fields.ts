@@ -1,6 +1,6 @@
 import { findDates } from "./dates.ts";
 import type { DateOrder, DateReading, ParsedDate } from "./dates.ts";
-import { dateLabels, GRAND_TOTAL, INCLUDING_TAX, INVOICE_NUMBER_LABEL, NOT_TOTAL, TOTAL } from "./labels.ts";
+import { dateLabels, DOCUMENT_THEN_NUMBER, GRAND_TOTAL, INCLUDING_TAX, INVOICE_NUMBER_LABEL, NOT_TOTAL, TOTAL } from "./labels.ts";
 import type { DateLabelKind } from "./labels.ts";
 import { detectLanguage, documentDateReading } from "./language.ts";
 import { extractLineItems } from "./line-items.ts";
@@ -54,8 +54,12 @@ function field<T>(value: T, line: TextLine, text: string = line.text, alternativ
 }
 
 function findInvoiceId(lines: readonly TextLine[]): ExtractedField<string> | undefined {
+  return findLabelledId(lines, INVOICE_NUMBER_LABEL) ?? findLabelledId(lines, DOCUMENT_THEN_NUMBER);
+}
+
+function findLabelledId(lines: readonly TextLine[], labels: RegExp): ExtractedField<string> | undefined {
   for (const [i, line] of lines.entries()) {
-    for (const label of fold(line.text).matchAll(INVOICE_NUMBER_LABEL)) {
+    for (const label of fold(line.text).matchAll(labels)) {
       const m = ID_VALUE.exec(line.text.slice(label.index + label[0].length));
       const id = m?.[1]?.replace(/[.\-/]+$/, "");
       if (id && /\d/.test(id)) return field(id, line, `${label[0]}${m![0]}`.trim());
@@ -127,7 +131,7 @@ function findTotal(lines: readonly TextLine[]): { money: ParsedMoney; line: Text
     const label = grand ?? TOTAL.exec(folded);
     if (!label) continue;
     const rank = grand ? 3 : 2;
-    const money = findMoney(line.text.slice(label.index + label[0].length)).at(-1) ?? moneyBelow(line, lines[i + 1], label.index);
+    const money = findMoney(withoutDates(line.text).slice(label.index + label[0].length)).at(-1) ?? moneyBelow(line, lines[i + 1], label.index);
     // Later lines win on equal rank: the total follows the subtotal and taxes.
     if (money && (best === undefined || rank >= best.rank)) best = { money, line, rank };
   }
@@ -139,6 +143,13 @@ function moneyBelow(line: TextLine, below: TextLine | undefined, index: number):
   if (!below) return undefined;
   const cell = sameColumnCell(line, index, below);
   return cell === undefined ? undefined : findMoney(cell).at(-1);
+}
+
+/** `text` with its dates blanked, so "Te betalen vóór 28-04-2014" yields no amount. */
+function withoutDates(text: string): string {
+  let out = text;
+  for (const d of findDates(text, "dmy")) out = out.slice(0, d.index) + " ".repeat(d.end - d.index) + out.slice(d.end);
+  return out;
 }
 
 function firstCurrency(lines: readonly TextLine[]): ExtractedField<string> | undefined {

@@ -4,13 +4,16 @@
 /** Document types an invoice number belongs to. */
 const DOCUMENT = "(?:invoice|inv|bill|receipt|rechnung|beleg|facture|factuur|factura|fattura|fatura|nota\\s+fiscal)";
 /** "Number" in its spellings and abbreviations: no., nr., n°, nº, n., num., número. */
-const NUMBER = "(?:no\\.?|number|num\\.?|nr\\.?|#|id|s?-?nummer|n\\s*[°º]|n\\.|numero|nummer)";
+const NUMBER = "(?:(?:number|s?-?nummer|numero|num|no|nr|id)(?![a-z])\\.?|#|n\\.?\\s*[°º]\\.?|n\\.)";
 
 /** An invoice-number label: `Invoice No`, `Rechnungsnummer`, `Facture n°`, `N° de facture`, `Número de factura`. */
 export const INVOICE_NUMBER_LABEL = new RegExp(
   `\\b(?:${DOCUMENT}\\.?\\s*-?\\s*${NUMBER}|${NUMBER}\\s*(?:(?:de|da|di|del|of)\\s+)?(?:la\\s+)?${DOCUMENT}|rechnungs-?nr\\.?|factuurnr\\.?)`,
   "g",
 );
+
+/** A document word directly followed by its number: "Factuur F-2014-300 d.d. …", "Invoice INV-7 dated …". */
+export const DOCUMENT_THEN_NUMBER = new RegExp(`\\b${DOCUMENT}\\s+(?=[a-z]{0,4}[-/]?\\d)`, "g");
 
 /** A label naming the invoice's own date. */
 const STRONG_DATE =
@@ -27,8 +30,8 @@ const OTHER_WORDS =
   "due|payable|payment|pay\\s*by|deliver\\w*|ship\\w*|dispatch\\w*|order|period|service|valid\\w*|expir\\w*|" +
   "fallig\\w*|zahl\\w*|liefer\\w*|leistung\\w*|zeitraum|bestell\\w*|auftrag\\w*|gultig\\w*|versand\\w*|" +
   "echeance|limite|livraison|commande|periode|paiement|regl\\w*|validite|avant\\s*le|expedition|" +
-  "verval\\w*|lever\\w*|bestel\\w*|betaal\\w*|betaling|uiterlijk|" +
-  "vencimiento|entrega|pedido|periodo|pago|envio|" +
+  "verval\\w*|lever\\w*|bestel\\w*|betaal\\w*|betalen|betaling|uiterlijk|" +
+  "vencimiento|entrega|pedido|periodo|pago|pagar|envio|" +
   "scadenza|consegna|ordine|pagamento|spedizione|" +
   "vencimento|encomenda|validade|envio";
 
@@ -74,7 +77,7 @@ export const INCLUDING_TAX =
 
 /** A label introducing the addressee: the lines after it name the customer, not the vendor. */
 export const ADDRESSEE =
-  /^\s*(?:bill(?:ed)?\s*to|ship(?:ped)?\s*to|sold\s*to|deliver\s*to|invoice\s*to|attn|attention|to\s*:|customer|client\w*|kunde\w*|rechnungsempfanger|rechnungsadresse|lieferadresse|lieferanschrift|empfanger|an\s*:|z\.?\s*hd\.?|zu\s*handen|herrn?|frau|destinataire|facture\s*a|factur[ea]r?\s*a|adresse\s*de\s*livraison|a\s*l'\s*attention|klant\w*|aan\s*:|t\.?\s*a\.?\s*v\.?|factuuradres|afleveradres|facturar\s*a|destinatario|enviar\s*a|spett\.?\s*le|alla\s*c\.?\s*a\.?|exmos?\.?|mr\.|mrs\.|ms\.|mme)(?![a-z])/;
+  /^\s*(?:bill(?:ed)?\s*to|ship(?:ped)?\s*to|sold\s*to|deliver\s*to|invoice\s*to|attn|attention|to\s*:|customer|client\w*|kunde\w*|rechnungsempfanger|rechnungsadresse|lieferadresse|lieferanschrift|empfanger|an\s*:|z\.?\s*hd\.?|zu\s*handen|herrn?|frau|destinataire|facture\s*a|factur[ea]r?\s*a|adresse\s*de\s*livraison|a\s*l'\s*attention|klant\w*|aan\s*:|t\.?\s*a\.?\s*v\.?|factuuradres|afleveradres|facturar\s*a|destinatario|a\s*la\s*atencion|atencion|all'\s*attenzione|attenzione|a\s*c\.|aos\s*cuidados|enviar\s*a|spett\.?\s*le|alla\s*c\.?\s*a\.?|exmos?\.?|mr\.|mrs\.|ms\.|mme)(?![a-z])/;
 /** A label naming the vendor. */
 export const VENDOR_LABEL =
   /^\s*(?:vendor|seller|sold\s*by|supplier|merchant|from|issued\s*by|verkaufer|lieferant|rechnungssteller|fournisseur|vendeur|emetteur|leverancier|verkoper|proveedor|emisor|vendedor|fornitore|venditore|fornecedor|emitente)\s*[:-]\s*/;

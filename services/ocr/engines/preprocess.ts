@@ -1,0 +1,125 @@
+// Image clean-up before OCR, run inside the sandbox process: straightening a skewed scan and
+// reducing it to black and white. Which of the two run is a measured choice (npm run eval:ocr
+// -- --ablation), recorded in DEFAULT_PREPROCESSING.
+import { createCanvas, loadImage } from "@napi-rs/canvas";
+import type { Canvas } from "@napi-rs/canvas";
+
+/** Which clean-up steps run on an image before OCR. */
+export interface ImagePreprocessing {
+  /** Estimate the skew from the text lines and rotate it away. */
+  readonly deskew: boolean;
+  /** Reduce to black and white with Otsu's global threshold. */
+  readonly binarise: boolean;
+}
+
+/** Skews are searched within ± this many degrees; scans beyond it are rare and OCR fails on them anyway. */
+const MAX_SKEW = 6;
+/** Below this many degrees the image is left as it is: rotating resamples and blurs it. */
+const MIN_CORRECTION = 0.25;
+/** The skew is estimated on an image at most this wide. */
+const ESTIMATE_WIDTH = 800;
+
+/** `bytes` (PNG or JPEG) cleaned up as `options` say, as PNG; unchanged when both are off. */
+export async function preprocessImage(bytes: Uint8Array, options: ImagePreprocessing): Promise<Uint8Array> {
+  if (!options.deskew && !options.binarise) return bytes;
+  const image = await loadImage(Buffer.from(bytes));
+  let canvas = createCanvas(image.width, image.height);
+  canvas.getContext("2d").drawImage(image, 0, 0);
+  if (options.deskew) {
+    const angle = estimateSkew(canvas);
+    if (Math.abs(angle) >= MIN_CORRECTION) canvas = rotated(canvas, -angle);
+  }
+  if (options.binarise) binarise(canvas);
+  return canvas.encode("png");
+}
+
+function grey(canvas: Canvas): Uint8Array {
+  const { data } = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height);
+  const out = new Uint8Array(canvas.width * canvas.height);
+  for (let i = 0; i < out.length; i += 1) out[i] = (data[i * 4]! * 299 + data[i * 4 + 1]! * 587 + data[i * 4 + 2]! * 114) / 1000;
+  return out;
+}
+
+/** Otsu's threshold: the grey level that best separates ink from paper. */
+export function otsuThreshold(pixels: Uint8Array): number {
+  const histogram = new Array<number>(256).fill(0);
+  for (const p of pixels) histogram[p]! += 1;
+  const total = pixels.length;
+  const sum = histogram.reduce((acc, count, level) => acc + count * level, 0);
+  let [sumBelow, countBelow, best, threshold] = [0, 0, -1, 128];
+  for (let level = 0; level < 256; level += 1) {
+    countBelow += histogram[level]!;
+    if (countBelow === 0 || countBelow === total) continue;
+    sumBelow += level * histogram[level]!;
+    const meanBelow = sumBelow / countBelow;
+    const meanAbove = (sum - sumBelow) / (total - countBelow);
+    const between = countBelow * (total - countBelow) * (meanBelow - meanAbove) ** 2;
+    if (between > best) [best, threshold] = [between, level];
+  }
+  return threshold;
+}
+
+/**
+ * The skew in degrees (positive: text runs downhill to the right), by projection profiles: the
+ * angle whose row sums of ink are most peaked is the one the text lines run along.
+ */
+export function estimateSkew(canvas: Canvas): number {
+  const step = Math.max(1, Math.ceil(canvas.width / ESTIMATE_WIDTH));
+  const small = createCanvas(Math.ceil(canvas.width / step), Math.ceil(canvas.height / step));
+  small.getContext("2d").drawImage(canvas, 0, 0, small.width, small.height);
+  const pixels = grey(small);
+  const threshold = otsuThreshold(pixels);
+  const xs: number[] = [];
+  const ys: number[] = [];
+  for (let i = 0; i < pixels.length; i += 1) {
+    if (pixels[i]! <= threshold) {
+      xs.push(i % small.width);
+      ys.push(Math.floor(i / small.width));
+    }
+  }
+  const sharpness = (degrees: number) => {
+    const slope = Math.tan((degrees * Math.PI) / 180);
+    const bins = new Map<number, number>();
+    for (let k = 0; k < xs.length; k += 1) {
+      const row = Math.round(ys[k]! - xs[k]! * slope);
+      bins.set(row, (bins.get(row) ?? 0) + 1);
+    }
+    let score = 0;
+    for (const count of bins.values()) score += count * count;
+    return score;
+  };
+  const search = (from: number, to: number, by: number) => {
+    let best = { angle: 0, score: -1 };
+    for (let a = from; a <= to + 1e-9; a += by) {
+      const score = sharpness(a);
+      if (score > best.score) best = { angle: a, score };
+    }
+    return best.angle;
+  };
+  const coarse = search(-MAX_SKEW, MAX_SKEW, 0.5);
+  return search(coarse - 0.5, coarse + 0.5, 0.1);
+}
+
+function rotated(canvas: Canvas, degrees: number): Canvas {
+  const out = createCanvas(canvas.width, canvas.height);
+  const g = out.getContext("2d");
+  g.fillStyle = "#ffffff";
+  g.fillRect(0, 0, out.width, out.height);
+  g.translate(out.width / 2, out.height / 2);
+  g.rotate((degrees * Math.PI) / 180);
+  g.drawImage(canvas, -canvas.width / 2, -canvas.height / 2);
+  return out;
+}
+
+function binarise(canvas: Canvas): void {
+  const g = canvas.getContext("2d");
+  const image = g.getImageData(0, 0, canvas.width, canvas.height);
+  const pixels = grey(canvas);
+  const threshold = otsuThreshold(pixels);
+  for (let i = 0; i < pixels.length; i += 1) {
+    const value = pixels[i]! <= threshold ? 0 : 255;
+    image.data[i * 4] = image.data[i * 4 + 1] = image.data[i * 4 + 2] = value;
+    image.data[i * 4 + 3] = 255;
+  }
+  g.putImageData(image, 0, 0);
+}
