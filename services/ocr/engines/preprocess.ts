@@ -8,7 +8,7 @@ import type { Canvas } from "@napi-rs/canvas";
 export interface ImagePreprocessing {
   /** Estimate the skew from the text lines and rotate it away. */
   readonly deskew: boolean;
-  /** Reduce to black and white with Otsu's global threshold. */
+  /** Reduce to black and white with Otsu's global threshold, then drop isolated specks. */
   readonly binarise: boolean;
 }
 
@@ -18,6 +18,10 @@ const MAX_SKEW = 6;
 const MIN_CORRECTION = 0.25;
 /** The skew is estimated on an image at most this wide. */
 const ESTIMATE_WIDTH = 800;
+/** Ink blobs up to this many pixels with no other ink within {@link SPECK_CLEARANCE} pixels are dust, not text. */
+const MAX_SPECK = 16;
+/** Punctuation sits this close to its letters; dust usually does not. */
+const SPECK_CLEARANCE = 5;
 
 /** `bytes` (PNG or JPEG) cleaned up as `options` say, as PNG; unchanged when both are off. */
 export async function preprocessImage(bytes: Uint8Array, options: ImagePreprocessing): Promise<Uint8Array> {
@@ -30,7 +34,9 @@ export async function preprocessImage(bytes: Uint8Array, options: ImagePreproces
     if (Math.abs(angle) >= MIN_CORRECTION) canvas = rotated(canvas, -angle);
   }
   if (options.binarise) binarise(canvas);
-  return canvas.encode("png");
+  // The synchronous encoder: the asynchronous one of @napi-rs/canvas has crashed the process
+  // now and then when pages followed each other quickly.
+  return canvas.toBuffer("image/png");
 }
 
 function grey(canvas: Canvas): Uint8Array {
@@ -108,6 +114,8 @@ function rotated(canvas: Canvas, degrees: number): Canvas {
   g.translate(out.width / 2, out.height / 2);
   g.rotate((degrees * Math.PI) / 180);
   g.drawImage(canvas, -canvas.width / 2, -canvas.height / 2);
+  // Later pixel writes must land where they are addressed, not through this rotation.
+  g.setTransform(1, 0, 0, 1, 0, 0);
   return out;
 }
 
@@ -116,10 +124,64 @@ function binarise(canvas: Canvas): void {
   const image = g.getImageData(0, 0, canvas.width, canvas.height);
   const pixels = grey(canvas);
   const threshold = otsuThreshold(pixels);
-  for (let i = 0; i < pixels.length; i += 1) {
-    const value = pixels[i]! <= threshold ? 0 : 255;
+  const ink = new Uint8Array(pixels.length);
+  for (let i = 0; i < pixels.length; i += 1) ink[i] = pixels[i]! <= threshold ? 1 : 0;
+  despeckle(ink, canvas.width, canvas.height);
+  for (let i = 0; i < ink.length; i += 1) {
+    const value = ink[i] ? 0 : 255;
     image.data[i * 4] = image.data[i * 4 + 1] = image.data[i * 4 + 2] = value;
     image.data[i * 4 + 3] = 255;
   }
   g.putImageData(image, 0, 0);
+}
+
+/**
+ * Clears small blobs with no other ink near them (8-connected components up to
+ * {@link MAX_SPECK} pixels): scanner dust that OCR would read as stray punctuation.
+ */
+export function despeckle(ink: Uint8Array, width: number, height: number): void {
+  const label = new Int32Array(ink.length);
+  const stack = new Int32Array(ink.length);
+  let next = 0;
+  for (let start = 0; start < ink.length; start += 1) {
+    if (!ink[start] || label[start]) continue;
+    next += 1;
+    const members: number[] = [];
+    let top = 0;
+    stack[top++] = start;
+    label[start] = next;
+    let [minX, maxX, minY, maxY] = [width, 0, height, 0];
+    while (top > 0) {
+      const p = stack[--top]!;
+      if (members.length <= MAX_SPECK) members.push(p);
+      const x = p % width;
+      const y = (p - x) / width;
+      [minX, maxX, minY, maxY] = [Math.min(minX, x), Math.max(maxX, x), Math.min(minY, y), Math.max(maxY, y)];
+      for (let dy = -1; dy <= 1; dy += 1) {
+        for (let dx = -1; dx <= 1; dx += 1) {
+          const nx = x + dx;
+          const ny = y + dy;
+          if (nx < 0 || ny < 0 || nx >= width || ny >= height) continue;
+          const q = ny * width + nx;
+          if (ink[q] && !label[q]) {
+            label[q] = next;
+            stack[top++] = q;
+          }
+        }
+      }
+    }
+    if (members.length > MAX_SPECK || hasNeighbour(ink, label, next, width, height, [minX, maxX, minY, maxY])) continue;
+    for (const p of members) ink[p] = 0;
+  }
+}
+
+function hasNeighbour(ink: Uint8Array, label: Int32Array, own: number, width: number, height: number, box: readonly [number, number, number, number]): boolean {
+  const [minX, maxX, minY, maxY] = box;
+  for (let y = Math.max(0, minY - SPECK_CLEARANCE); y <= Math.min(height - 1, maxY + SPECK_CLEARANCE); y += 1) {
+    for (let x = Math.max(0, minX - SPECK_CLEARANCE); x <= Math.min(width - 1, maxX + SPECK_CLEARANCE); x += 1) {
+      const q = y * width + x;
+      if (ink[q] && label[q] !== own) return true;
+    }
+  }
+  return false;
 }

@@ -1,5 +1,5 @@
 import { findDates } from "./dates.ts";
-import { ADDRESSEE, COMPANY_SUFFIX, REGISTRATION, VENDOR_LABEL } from "./labels.ts";
+import { ADDRESSEE, ATTENTION, COMPANY_SUFFIX, dateLabels, INVOICE_NUMBER_LABEL, REGISTRATION, VENDOR_LABEL } from "./labels.ts";
 import { sameColumnCell } from "./table.ts";
 import { cellSpans, fold, splitCells } from "./text.ts";
 import type { ExtractedField, TextLine } from "./types.ts";
@@ -10,6 +10,8 @@ const HEADER_LINES = 15;
 const ADDRESS_BLOCK = 4;
 /** OCR words below this mean confidence are noise, not a name. */
 const MIN_CONFIDENCE = 0.6;
+/** A name beside a VAT or company number is the registered issuer: above a suffix and a top position together. */
+const REGISTERED_SCORE = 5;
 
 const NOT_NAME =
   /^(tax\s+)?(invoice|rechnung|facture|factuur|factura|fattura|fatura|receipt|quittung|bill|nota|credit\s*note)\b|@|https?:|www\.|\b(tel|phone|telefon|telefoon|telefono|fax|iban|bic|swift|page|seite|pagina|invoice|bill\s*to|ship\s*to|customer|kunde|client|cliente|klant|date|datum|fecha|data)\b|^(description|item|qty|quantity|amount|price|unit|total|subtotal|summe|betrag|menge|montant|bedrag|importe|importo|valor|vat|tva|btw|mwst|iva)\b/;
@@ -66,20 +68,37 @@ function headerCandidates(lines: readonly TextLine[]): Candidate[] {
   return candidates;
 }
 
-/** Cells (as `line:start`) in an addressee block: the label's cell and the same column below it. */
+/**
+ * Cells (as `line:start`) in an addressee block: the label's cell and the same column below it,
+ * until a line with an invoice label. An attention line ("ATTN:", "z. Hd.", "T.a.v.") also
+ * claims the line above it, where letters put the customer's company.
+ */
 function addresseeCells(lines: readonly TextLine[]): Set<string> {
   const marked = new Set<string>();
+  const markColumn = (from: TextLine, start: number, index: number) => {
+    const line = lines[index];
+    if (!line) return;
+    const cell = sameColumnCell(from, start, line);
+    const spans = cellSpans(line.text);
+    // Without a column to follow, the whole line belongs to the block.
+    for (const s of cell === undefined ? spans : spans.filter((sp) => sp.text === cell)) marked.add(`${index}:${s.start}`);
+  };
   for (const [i, line] of lines.entries()) {
-    for (const span of cellSpans(line.text)) {
-      if (!ADDRESSEE.test(fold(span.text))) continue;
+    const spans = cellSpans(line.text);
+    for (const [k, span] of spans.entries()) {
+      const folded = fold(span.text);
+      const label = ADDRESSEE.exec(folded);
+      if (!label) continue;
       marked.add(`${i}:${span.start}`);
-      for (const below of lines.slice(i + 1, i + 1 + ADDRESS_BLOCK).entries()) {
-        const [offset, next] = below;
-        const cell = sameColumnCell(line, span.start, next);
-        const spans = cellSpans(next.text);
-        // Without a column to follow, the whole line belongs to the block.
-        const hit = cell === undefined ? spans : spans.filter((s) => s.text === cell);
-        for (const s of hit) marked.add(`${i + 1 + offset}:${s.start}`);
+      // A label alone in its cell ("Bill To:") has the name in the next cell.
+      const beside = /^[\s:.-]*$/.test(folded.slice(label[0].length)) ? spans[k + 1] : undefined;
+      if (beside) marked.add(`${i}:${beside.start}`);
+      const column = beside?.start ?? span.start;
+      if (ATTENTION.test(folded) && i > 0) markColumn(line, column, i - 1);
+      for (let next = i + 1; next <= i + ADDRESS_BLOCK && next < lines.length; next += 1) {
+        const nextFolded = fold(lines[next]!.text);
+        if (dateLabels(nextFolded).length > 0 || INVOICE_NUMBER_LABEL.test(nextFolded)) break;
+        markColumn(line, column, next);
       }
     }
   }
@@ -96,7 +115,7 @@ function registeredNames(lines: readonly TextLine[]): Candidate[] {
     const before = line.text.slice(0, registration.index);
     for (const part of before.split(/\s[·|•–—-]\s|,\s|\s{2,}/)) {
       const name = cleanName(part);
-      if (isName(name) && COMPANY_SUFFIX.test(fold(name))) candidates.push({ name, line, score: 4 });
+      if (isName(name) && COMPANY_SUFFIX.test(fold(name))) candidates.push({ name, line, score: REGISTERED_SCORE });
     }
   }
   return candidates;

@@ -99,7 +99,7 @@ export function confusionLines(scores: readonly DocumentScore[]): string[] {
 }
 
 /** One line of per-field percentages with the number of documents. */
-export function accuracyLine(label: string, scores: readonly DocumentScore[]): string {
+export function accuracyLine(label: string, scores: readonly DocumentScore[], fields: readonly Field[] = FIELDS): string {
   const acc = accuracy(scores);
-  return `${label.padEnd(22)}${String(scores.length).padStart(4)}  ${FIELDS.map((f) => `${f} ${(acc[f] * 100).toFixed(1).padStart(5)}%`).join("  ")}`;
+  return `${label.padEnd(22)}${String(scores.length).padStart(4)}  ${fields.map((f) => `${f} ${(acc[f] * 100).toFixed(1).padStart(5)}%`).join("  ")}`;
 }
