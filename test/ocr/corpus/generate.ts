@@ -71,65 +71,71 @@ export function buildCorpus(): CorpusDocument[] {
   return Array.from({ length: DOCUMENTS }, (_, i) => buildDocument(i, random));
 }
 
-function buildDocument(i: number, random: () => number): CorpusDocument {
-  const pick = <T>(values: readonly T[]): T => values[Math.floor(random() * values.length)]!;
+/** How document `i` varies: locale, layout, date style and font cycle; the last two rounds are images. */
+function variantOf(i: number, random: () => number) {
   const localeIndex = i % LOCALES.length;
   const round = Math.floor(i / LOCALES.length);
-  const locale = LOCALE_DATA[LOCALES[localeIndex]!];
-  const layout = LAYOUTS[(localeIndex + round) % LAYOUTS.length]!;
-  const dateStyle = DATE_STYLES[(localeIndex + round) % DATE_STYLES.length]!;
-  const font = FONTS[(localeIndex * 2 + round) % FONTS.length]!;
   const format: Format = round < 4 ? "pdf" : round === 4 ? (localeIndex % 2 ? "jpeg" : "png") : localeIndex % 2 ? "png" : "scan-pdf";
-  const scan = format === "pdf" ? null : { angle: round === 4 && localeIndex % 2 === 0 ? 0 : Math.round((random() * 6 - 3) * 10) / 10, noise: format !== "png" };
-  // Days up to 12 half the time, so day and month could be swapped in numeric dates.
-  const day = random() < 0.5 ? 1 + Math.floor(random() * 12) : 13 + Math.floor(random() * 16);
-  const issued = Date.UTC(2014 + Math.floor(random() * 11), Math.floor(random() * 12), day);
-  const items = Array.from({ length: 1 + Math.floor(random() * 3) }, (_, k) => {
+  const angle = format === "pdf" || (round === 4 && localeIndex % 2 === 0) ? 0 : Math.round((random() * 6 - 3) * 10) / 10;
+  return {
+    round,
+    localeIndex,
+    locale: LOCALE_DATA[LOCALES[localeIndex]!],
+    layout: LAYOUTS[(localeIndex + round) % LAYOUTS.length]!,
+    dateStyle: DATE_STYLES[(localeIndex + round) % DATE_STYLES.length]!,
+    font: FONTS[(localeIndex * 2 + round) % FONTS.length]!,
+    format,
+    scan: format === "pdf" ? null : { angle, noise: format !== "png" },
+  };
+}
+
+function itemsOf(i: number, locale: Locale, random: () => number) {
+  return Array.from({ length: 1 + Math.floor(random() * 3) }, (_, k) => {
     const quantity = 1 + Math.floor(random() * 3);
     const unitPrice = Math.round((20 + random() * (k === 0 ? 1900 : 300)) * 100) / 100;
     return { description: locale.items[(i + k) % locale.items.length]!, quantity, unitPrice, amount: round2(quantity * unitPrice) };
   });
+}
+
+function buildDocument(i: number, random: () => number): CorpusDocument {
+  const pick = <T>(values: readonly T[]): T => values[Math.floor(random() * values.length)]!;
+  const { round, localeIndex, locale, layout, dateStyle, font, format, scan } = variantOf(i, random);
+  // Days up to 12 half the time, so day and month could be swapped in numeric dates.
+  const day = random() < 0.5 ? 1 + Math.floor(random() * 12) : 13 + Math.floor(random() * 16);
+  const issued = Date.UTC(2014 + Math.floor(random() * 11), Math.floor(random() * 12), day);
+  const [year, month] = [new Date(issued).getUTCFullYear(), new Date(issued).getUTCMonth()];
+  const items = itemsOf(i, locale, random);
   const subtotal = round2(items.reduce((sum, item) => sum + item.amount, 0));
   const tax = round2(subtotal * locale.taxRate);
   const total = round2(subtotal + tax);
-  const useCode = round === 3 && locale.currency === "EUR";
-  const money = (amount: number) => formatMoney(amount, locale, useCode);
+  const money = (amount: number) => formatMoney(amount, locale, round === 3 && locale.currency === "EUR");
   const vendor = pick(locale.vendors);
   const dated = !DATELESS.has(i);
-  const invoiceId = `${["INV", "GX", "RE", "FA", "F", "FAC", "FT", "FT"][localeIndex]}-${new Date(issued).getUTCFullYear()}-${100 + Math.floor(random() * 900)}`;
-  const periodStart = Date.UTC(new Date(issued).getUTCFullYear(), new Date(issued).getUTCMonth() - 1, 1);
-  const periodEnd = Date.UTC(new Date(issued).getUTCFullYear(), new Date(issued).getUTCMonth(), 0);
+  const invoiceId = `${["INV", "GX", "RE", "FA", "F", "FAC", "FT", "FT"][localeIndex]}-${year}-${100 + Math.floor(random() * 900)}`;
   const content: InvoiceContent = {
-    locale,
-    vendor,
+    locale, vendor, invoiceId,
     street: pick(locale.streets),
     customer: pick(locale.customers),
     person: pick(["Purchasing", "Accounts Payable", "J. Smith", "M. Weber"]),
     vatNumber: `${locale.id.slice(-2).toUpperCase()}${100000000 + Math.floor(random() * 899999999)}`,
-    invoiceId,
     date: dated ? formatDate(issued, dateStyle, locale) : undefined,
     due: formatDate(issued + (round % 2 ? 30 : 14) * DAY_MS, dateStyle, locale),
     delivery: formatDate(issued + (round % 2 ? 2 : -3) * DAY_MS, "numeric", locale),
-    period: `${formatDate(periodStart, "short", locale)}-${formatDate(periodEnd, "short", locale)}`,
+    period: `${formatDate(Date.UTC(year, month - 1, 1), "short", locale)}-${formatDate(Date.UTC(year, month, 0), "short", locale)}`,
     items: items.map((item) => ({ ...item, unitText: money(item.unitPrice), amountText: money(item.amount) })),
     subtotal: money(subtotal),
     tax: money(tax),
     total: money(total),
   };
   const mismatch = i % 7 === 3;
-  const purchase = issued + (mismatch ? 45 : i % 3) * DAY_MS;
   const truth: CorpusTruth = {
     id: `${String(i + 1).padStart(2, "0")}-${locale.id}-${layout}-${format}`,
-    locale: locale.id,
-    language: locale.language,
-    layout, format, font, dateStyle, scan,
-    vendor,
-    invoiceId,
+    locale: locale.id, language: locale.language, layout, format, font, dateStyle, scan, vendor, invoiceId,
     invoiceDate: dated ? isoOf(issued) : null,
     total,
     currency: locale.currency,
     lineItems: items.map((item) => ({ ...item, quantity: layout === "letter" ? null : item.quantity })),
-    purchaseDate: isoOf(purchase),
+    purchaseDate: isoOf(issued + (mismatch ? 45 : i % 3) * DAY_MS),
     verdict: !dated ? "unreadable" : mismatch ? "mismatch" : "verified",
   };
   return { truth, cells: layoutCells(layout, content), content };
