@@ -100,18 +100,20 @@ for (const [field, target] of Object.entries(TARGETS)) {
 console.log(`  verified with a wrong date: ${wrongVerified.length}  target 0  ${wrongVerified.length === 0 ? "OK" : "MISSED"}`);
 process.exitCode = missed ? 1 : 0;
 
-/** Image documents read with each combination of deskew and binarisation. */
+/** Image documents read with deskew, binarisation and despeckling switched on and off. */
 async function ablation(images: typeof uploads): Promise<void> {
   console.log(`\nimage preprocessing on the ${images.length} image documents`);
   const variants: readonly ImagePreprocessing[] = [
-    { deskew: false, binarise: false },
-    { deskew: true, binarise: false },
-    { deskew: false, binarise: true },
-    { deskew: true, binarise: true },
+    { deskew: false, binarise: false, despeckle: false },
+    { deskew: true, binarise: false, despeckle: false },
+    { deskew: true, binarise: true, despeckle: false },
+    { deskew: true, binarise: false, despeckle: true },
+    { deskew: true, binarise: true, despeckle: true },
   ];
   for (const preprocess of variants) {
     const scores = await run(createLocalEngine({ limits: config.limits, dateOrder: config.dateOrder, preprocess }), images);
-    console.log(accuracyLine(`  deskew ${preprocess.deskew ? "on " : "off"} binarise ${preprocess.binarise ? "on " : "off"}`, scores));
+    const on = (flag: boolean) => (flag ? "on " : "off");
+    console.log(accuracyLine(`  deskew ${on(preprocess.deskew)} binarise ${on(preprocess.binarise)} despeckle ${on(preprocess.despeckle)}`, scores));
   }
 }
 

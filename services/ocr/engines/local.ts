@@ -15,8 +15,12 @@ export interface LocalEngineOptions {
   readonly preprocess?: ImagePreprocessing;
 }
 
-/** What the corpus measurement (npm run eval:ocr -- --ablation) found to help; see the README of the corpus. */
-export const DEFAULT_PREPROCESSING: ImagePreprocessing = { deskew: true, binarise: false };
+/**
+ * What the corpus measurement (npm run eval:ocr -- --ablation, 16 image invoices) found to help:
+ * deskew raised dates from 69 % to 75 % and totals from 56 % to 63 %; despeckling on top raised
+ * dates to 88 %; binarisation lowered both, as tesseract thresholds the grey image better itself.
+ */
+export const DEFAULT_PREPROCESSING: ImagePreprocessing = { deskew: true, binarise: false, despeckle: true };
 
 /**
  * The offline engine: the PDF text layer through pdf.js (unpdf), images and scanned PDFs

@@ -8,8 +8,10 @@ import type { Canvas } from "@napi-rs/canvas";
 export interface ImagePreprocessing {
   /** Estimate the skew from the text lines and rotate it away. */
   readonly deskew: boolean;
-  /** Reduce to black and white with Otsu's global threshold, then drop isolated specks. */
+  /** Reduce to black and white with Otsu's global threshold. */
   readonly binarise: boolean;
+  /** Paint isolated specks (scanner dust) with the paper colour, keeping the grey levels of the text. */
+  readonly despeckle: boolean;
 }
 
 /** Skews are searched within ± this many degrees; scans beyond it are rare and OCR fails on them anyway. */
@@ -25,7 +27,7 @@ const SPECK_CLEARANCE = 5;
 
 /** `bytes` (PNG or JPEG) cleaned up as `options` say, as PNG; unchanged when both are off. */
 export async function preprocessImage(bytes: Uint8Array, options: ImagePreprocessing): Promise<Uint8Array> {
-  if (!options.deskew && !options.binarise) return bytes;
+  if (!options.deskew && !options.binarise && !options.despeckle) return bytes;
   const image = await loadImage(Buffer.from(bytes));
   let canvas = createCanvas(image.width, image.height);
   canvas.getContext("2d").drawImage(image, 0, 0);
@@ -33,7 +35,7 @@ export async function preprocessImage(bytes: Uint8Array, options: ImagePreproces
     const angle = estimateSkew(canvas);
     if (Math.abs(angle) >= MIN_CORRECTION) canvas = rotated(canvas, -angle);
   }
-  if (options.binarise) binarise(canvas);
+  if (options.binarise || options.despeckle) clean(canvas, options);
   // The synchronous encoder: the asynchronous one of @napi-rs/canvas has crashed the process
   // now and then when pages followed each other quickly.
   return canvas.toBuffer("image/png");
@@ -119,27 +121,38 @@ function rotated(canvas: Canvas, degrees: number): Canvas {
   return out;
 }
 
-function binarise(canvas: Canvas): void {
+function clean(canvas: Canvas, options: ImagePreprocessing): void {
   const g = canvas.getContext("2d");
   const image = g.getImageData(0, 0, canvas.width, canvas.height);
   const pixels = grey(canvas);
   const threshold = otsuThreshold(pixels);
   const ink = new Uint8Array(pixels.length);
   for (let i = 0; i < pixels.length; i += 1) ink[i] = pixels[i]! <= threshold ? 1 : 0;
-  despeckle(ink, canvas.width, canvas.height);
-  for (let i = 0; i < ink.length; i += 1) {
-    const value = ink[i] ? 0 : 255;
-    image.data[i * 4] = image.data[i * 4 + 1] = image.data[i * 4 + 2] = value;
-    image.data[i * 4 + 3] = 255;
+  const specks = options.despeckle ? findSpecks(ink, canvas.width, canvas.height) : [];
+  const paper = 255;
+  if (options.binarise) {
+    for (const p of specks) ink[p] = 0;
+    for (let i = 0; i < ink.length; i += 1) setGrey(image.data, i, ink[i] ? 0 : 255);
+  } else {
+    // Paint a speck and its anti-aliased rim.
+    for (const p of specks) {
+      for (const q of [p, p - 1, p + 1, p - canvas.width, p + canvas.width]) if (q >= 0 && q < pixels.length) setGrey(image.data, q, paper);
+    }
   }
   g.putImageData(image, 0, 0);
 }
 
+function setGrey(data: Uint8ClampedArray, i: number, value: number): void {
+  data[i * 4] = data[i * 4 + 1] = data[i * 4 + 2] = value;
+  data[i * 4 + 3] = 255;
+}
+
 /**
- * Clears small blobs with no other ink near them (8-connected components up to
+ * The pixels of small blobs with no other ink near them (8-connected components up to
  * {@link MAX_SPECK} pixels): scanner dust that OCR would read as stray punctuation.
  */
-export function despeckle(ink: Uint8Array, width: number, height: number): void {
+export function findSpecks(ink: Uint8Array, width: number, height: number): number[] {
+  const specks: number[] = [];
   const label = new Int32Array(ink.length);
   const stack = new Int32Array(ink.length);
   let next = 0;
@@ -171,8 +184,9 @@ export function despeckle(ink: Uint8Array, width: number, height: number): void 
       }
     }
     if (members.length > MAX_SPECK || hasNeighbour(ink, label, next, width, height, [minX, maxX, minY, maxY])) continue;
-    for (const p of members) ink[p] = 0;
+    specks.push(...members);
   }
+  return specks;
 }
 
 function hasNeighbour(ink: Uint8Array, label: Int32Array, own: number, width: number, height: number, box: readonly [number, number, number, number]): boolean {

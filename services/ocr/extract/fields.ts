@@ -138,11 +138,16 @@ function findTotal(lines: readonly TextLine[]): { money: ParsedMoney; line: Text
   return best;
 }
 
-/** The amount under a total label that heads its column (labels in one row, values in the next). */
+/**
+ * The amount under a total label that heads its column (labels in one row, values in the next),
+ * or on the next line when OCR broke the label's line in two ("Total" / "a pagar 6.064,58 €").
+ */
 function moneyBelow(line: TextLine, below: TextLine | undefined, index: number): ParsedMoney | undefined {
   if (!below) return undefined;
   const cell = sameColumnCell(line, index, below);
-  return cell === undefined ? undefined : findMoney(cell).at(-1);
+  if (cell !== undefined) return findMoney(cell).at(-1);
+  const folded = fold(below.text);
+  return GRAND_TOTAL.test(folded) || TOTAL.test(folded) || NOT_TOTAL.test(folded) ? undefined : findMoney(withoutDates(below.text)).at(-1);
 }
 
 /** `text` with its dates blanked, so "Te betalen vóór 28-04-2014" yields no amount. */

@@ -77,9 +77,9 @@ export const INCLUDING_TAX =
 
 /** A label introducing the addressee: the lines after it name the customer, not the vendor. */
 export const ADDRESSEE =
-  /^\s*(?:bill(?:ed)?\s*to|ship(?:ped)?\s*to|sold\s*to|deliver\s*to|invoice\s*to|attn|attention|to\s*:|customer|client\w*|kunde\w*|rechnungsempfanger|rechnungsadresse|lieferadresse|lieferanschrift|empfanger|an\s*:|z\.?\s*hd\.?|zu\s*handen|herrn?|frau|destinataire|facture\s*a|factur[ea]r?\s*a|adresse\s*de\s*livraison|a\s*l'\s*attention|klant\w*|aan\s*:|t\.?\s*a\.?\s*v\.?|factuuradres|afleveradres|facturar\s*a|destinatario|a\s*la\s*atencion|atencion|all'\s*attenzione|attenzione|a\s*\/\s*c|aos\s*cuidados|enviar\s*a|spett\.?\s*le|alla\s*c\.?\s*a\.?|exmos?\.?|mr\.|mrs\.|ms\.|mme)(?![a-z])/;
+  /^\s*(?:bill(?:ed)?\s*to|ship(?:ped)?\s*to|sold\s*to|deliver\s*to|invoice\s*to|att?i?n|attention|to\s*:|customer|client\w*|kunde\w*|rechnungsempfanger|rechnungsadresse|lieferadresse|lieferanschrift|empfanger|an\s*:|z\.?\s*hd\.?|zu\s*handen|herrn?|frau|destinataire|facture\s*a|factur[ea]r?\s*a|adresse\s*de\s*livraison|a\s*l'\s*attention|klant\w*|aan\s*:|t\.?\s*a\.?\s*v\.?|factuuradres|afleveradres|facturar\s*a|destinatario|a\s*la\s*atencion|atencion|all'\s*attenzione|attenzione|a\s*\/\s*c|aos\s*cuidados|enviar\s*a|spett\.?\s*le|alla\s*c\.?\s*a\.?|exmos?\.?|mr\.|mrs\.|ms\.|mme)(?![a-z])/;
 /** An attention line: in letters it follows the customer's company name. */
-export const ATTENTION = /^\s*(?:attn|attention|z\.?\s*hd\.?|zu\s*handen|a\s*l'\s*attention|t\.?\s*a\.?\s*v\.?|a\s*la\s*atencion|atencion|alla\s*c\.?\s*a\.?|all'\s*attenzione|a\s*\/\s*c|aos\s*cuidados)(?![a-z])/;
+export const ATTENTION = /^\s*(?:att?i?n|attention|z\.?\s*hd\.?|zu\s*handen|a\s*l'\s*attention|t\.?\s*a\.?\s*v\.?|a\s*la\s*atencion|atencion|alla\s*c\.?\s*a\.?|all'\s*attenzione|a\s*\/\s*c|aos\s*cuidados)(?![a-z])/;
 
 /** A label naming the vendor. */
 export const VENDOR_LABEL =

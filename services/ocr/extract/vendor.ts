@@ -8,8 +8,6 @@ import type { ExtractedField, TextLine } from "./types.ts";
 const HEADER_LINES = 15;
 /** An addressee label covers its own line and this many after it. */
 const ADDRESS_BLOCK = 4;
-/** OCR words below this mean confidence are noise, not a name. */
-const MIN_CONFIDENCE = 0.6;
 /** A name beside a VAT or company number is the registered issuer: above a suffix and a top position together. */
 const REGISTERED_SCORE = 5;
 
@@ -55,7 +53,6 @@ function headerCandidates(lines: readonly TextLine[]): Candidate[] {
   const addressed = addresseeCells(header);
   const candidates: Candidate[] = [];
   for (const [i, line] of header.entries()) {
-    if ((line.confidence ?? 1) < MIN_CONFIDENCE) continue;
     const logo = typical > 0 && (line.height ?? 0) >= tallest && tallest > typical * 1.25;
     for (const span of cellSpans(line.text)) {
       if (addressed.has(`${i}:${span.start}`)) continue;
@@ -129,7 +126,8 @@ function cleanName(text: string): string {
 function isName(name: string): boolean {
   const letters = name.match(/\p{L}/gu)?.length ?? 0;
   const digits = name.match(/\d/g)?.length ?? 0;
-  if (name.length < 3 || name.length > 80 || letters < 3 || digits > 1) return false;
+  // Fewer than four letters is more often OCR noise ("Loe", "REE") than a shop's name.
+  if (name.length > 80 || letters < 4 || digits > 1) return false;
   // OCR noise: runs of symbols, or no vowel at all.
   if (letters / name.replace(/\s/g, "").length < 0.7 || !/[aeiouy]/i.test(fold(name))) return false;
   return !NOT_NAME.test(fold(name)) && !ADDRESSEE.test(fold(name)) && findDates(name, "dmy").length === 0;
