@@ -22,6 +22,8 @@ const MIN_CORRECTION = 0.25;
 const ESTIMATE_WIDTH = 800;
 /** Ink blobs up to this many pixels with no other ink within {@link SPECK_CLEARANCE} pixels are dust, not text. */
 const MAX_SPECK = 16;
+/** This many isolated blobs make a page a dusty scan; a clean page has a few dozen (stray punctuation). */
+const DUSTY_PAGE = 300;
 /** Punctuation sits this close to its letters; dust usually does not. */
 const SPECK_CLEARANCE = 5;
 
@@ -128,7 +130,9 @@ function clean(canvas: Canvas, options: ImagePreprocessing): void {
   const threshold = otsuThreshold(pixels);
   const ink = new Uint8Array(pixels.length);
   for (let i = 0; i < pixels.length; i += 1) ink[i] = pixels[i]! <= threshold ? 1 : 0;
-  const specks = options.despeckle ? findSpecks(ink, canvas.width, canvas.height) : [];
+  const found = options.despeckle ? findSpecks(ink, canvas.width, canvas.height) : { pixels: [], count: 0 };
+  // A clean page has few isolated blobs, and those are punctuation: only a dusty scan is cleaned.
+  const specks = found.count >= DUSTY_PAGE ? found.pixels : [];
   const paper = 255;
   if (options.binarise) {
     for (const p of specks) ink[p] = 0;
@@ -151,8 +155,9 @@ function setGrey(data: Uint8ClampedArray, i: number, value: number): void {
  * The pixels of small blobs with no other ink near them (8-connected components up to
  * {@link MAX_SPECK} pixels): scanner dust that OCR would read as stray punctuation.
  */
-export function findSpecks(ink: Uint8Array, width: number, height: number): number[] {
+export function findSpecks(ink: Uint8Array, width: number, height: number): { pixels: number[]; count: number } {
   const specks: number[] = [];
+  let count = 0;
   const label = new Int32Array(ink.length);
   const stack = new Int32Array(ink.length);
   let next = 0;
@@ -185,8 +190,9 @@ export function findSpecks(ink: Uint8Array, width: number, height: number): numb
     }
     if (members.length > MAX_SPECK || hasNeighbour(ink, label, next, width, height, [minX, maxX, minY, maxY])) continue;
     specks.push(...members);
+    count += 1;
   }
-  return specks;
+  return { pixels: specks, count };
 }
 
 function hasNeighbour(ink: Uint8Array, label: Int32Array, own: number, width: number, height: number, box: readonly [number, number, number, number]): boolean {

@@ -147,7 +147,9 @@ function moneyBelow(line: TextLine, below: TextLine | undefined, index: number):
   const cell = sameColumnCell(line, index, below);
   if (cell !== undefined) return findMoney(cell).at(-1);
   const folded = fold(below.text);
-  return GRAND_TOTAL.test(folded) || TOTAL.test(folded) || NOT_TOTAL.test(folded) ? undefined : findMoney(withoutDates(below.text)).at(-1);
+  if (GRAND_TOTAL.test(folded) || TOTAL.test(folded) || NOT_TOTAL.test(folded)) return undefined;
+  // Only an amount with cents: a stray number on the next line (a page number, a quantity) is no total.
+  return findMoney(withoutDates(below.text)).filter((m) => /[.,]\d{2}(?!\d)/.test(m.text)).at(-1);
 }
 
 /** `text` with its dates blanked, so "Te betalen vóór 28-04-2014" yields no amount. */
