@@ -54,7 +54,9 @@ describe("evaluation corpus", () => {
   });
 
   it("reads a rotated, speckled JPEG scan through the same field logic", async () => {
-    const doc = corpus.find((d) => d.truth.format === "jpeg" && d.truth.scan?.noise && d.truth.scan.angle !== 0)!;
+    // One of the four speckled JPEGs (rotated −2.6°); the eval holds the floor over all sixteen images.
+    const doc = corpus.find((d) => d.truth.id === "38-es-banner-jpeg")!;
+    expect(doc.truth.scan).toEqual({ angle: -2.6, noise: true });
     const score = await read(engine, doc);
     expect({ id: doc.truth.id, date: score.correct.date, total: score.correct.total, currency: score.correct.currency }).toEqual({
       id: doc.truth.id, date: true, total: true, currency: true,
