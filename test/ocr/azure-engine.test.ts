@@ -158,3 +158,43 @@ describe("Azure engine: a date the service could not normalise", () => {
     }
   });
 });
+
+describe("Azure engine: fields in other languages", () => {
+  it("reads an unnormalised German date with the order the document's language settles, and keeps the confidences", async () => {
+    const double = await startDocumentIntelligenceDouble({
+      key: KEY,
+      analyze: () =>
+        prebuiltInvoiceResult({
+          content: "Bergmann Elektro GmbH\nRechnungsnummer RE-2014-7\nRechnungsdatum 05/03/2014\nGesamtbetrag 4.904,94 €",
+          vendorName: "Bergmann Elektro GmbH",
+          invoiceDate: [undefined, "05/03/2014"],
+          total: { amount: 4904.94, symbol: "€", content: "4.904,94 €" },
+        }),
+    });
+    try {
+      const result = await analyze(engineFor(double));
+      expect(result).toMatchObject({
+        language: "de",
+        vendorName: { value: "Bergmann Elektro GmbH", confidence: 0.94 },
+        invoiceDate: { value: "2014-03-05", confidence: 0.96 },
+        total: { value: 4904.94, confidence: 0.91 },
+        currency: { value: "EUR", confidence: 0.91 },
+      });
+      expect(result.invoiceDate?.alternatives).toBeUndefined();
+    } finally {
+      await double.close();
+    }
+  });
+
+  it("parses month names of any of the seven languages the service left unnormalised", async () => {
+    const double = await startDocumentIntelligenceDouble({
+      key: KEY,
+      analyze: () => prebuiltInvoiceResult({ content: "Factuur F-12\nFactuurdatum 29 maart 2014\nTotaal te betalen € 10,00", invoiceDate: [undefined, "29 maart 2014"] }),
+    });
+    try {
+      expect((await analyze(engineFor(double))).invoiceDate).toMatchObject({ value: "2014-03-29", text: "29 maart 2014" });
+    } finally {
+      await double.close();
+    }
+  });
+});

@@ -125,7 +125,7 @@ describe("extractInvoiceFields", () => {
 
   it("reports nothing rather than guessing from an empty document", () => {
     expect(extractInvoiceFields([], { dateOrder: "dmy" })).toEqual({
-      vendorName: undefined, invoiceId: undefined, invoiceDate: undefined, total: undefined, currency: undefined, lineItems: [],
+      vendorName: undefined, invoiceId: undefined, invoiceDate: undefined, total: undefined, currency: undefined, lineItems: [], language: undefined,
     });
   });
 });

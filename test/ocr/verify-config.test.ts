@@ -7,7 +7,7 @@ import { containsIdentifier, verifyInvoice } from "../../services/ocr/verify.ts"
 function extraction(invoiceDate: string | undefined, text: string, alternatives?: string[]): InvoiceExtraction {
   return {
     engine: "local", source: "pdf-text", pageCount: 1, text,
-    vendorName: undefined, invoiceId: undefined, total: undefined, currency: undefined, lineItems: [],
+    vendorName: undefined, invoiceId: undefined, total: undefined, currency: undefined, lineItems: [], language: undefined,
     invoiceDate: invoiceDate === undefined ? undefined : { value: invoiceDate, confidence: undefined, text: invoiceDate, ...(alternatives ? { alternatives } : {}) },
   };
 }

@@ -2,8 +2,8 @@ import { AzureKeyCredential, DocumentAnalysisClient } from "@azure/ai-form-recog
 import type { AnalyzedDocument, AnalyzeResult, DocumentField } from "@azure/ai-form-recognizer";
 import { AppError, isAppError } from "../../../lib/errors/index.ts";
 import type { AzureOcrConfig, OcrLimits } from "../config.ts";
-import { currencyCode, parseDate, parseMoney } from "../extract/index.ts";
-import type { DateOrder, ExtractedField, LineItem } from "../extract/index.ts";
+import { currencyCode, detectLanguage, documentDateReading, parseDate, parseMoney } from "../extract/index.ts";
+import type { DateOrder, DateReading, ExtractedField, LineItem } from "../extract/index.ts";
 import { badFile, OCR_ERROR_CODES, transient } from "./errors.ts";
 import { inspectDocument } from "./inspect.ts";
 import type { InvoiceExtraction, OcrEngine } from "./types.ts";
@@ -76,21 +76,30 @@ function classify(error: unknown, signal: AbortSignal, deadline: AbortSignal, ti
   return transient(OCR_ERROR_CODES.engineUnavailable, text, error);
 }
 
+/**
+ * Maps the prebuilt-invoice fields, each with the service's confidence: VendorName (else the
+ * name on the vendor's address block), InvoiceId, InvoiceDate, InvoiceTotal (else AmountDue) with
+ * its currency (else the currency of any other amount field), and Items. A date the service could
+ * not normalise is parsed from its text, with the day/month order the document's language settles.
+ */
 function toExtraction(result: AnalyzeResult<AnalyzedDocument>, order: DateOrder): InvoiceExtraction {
   const fields = result.documents?.[0]?.fields ?? {};
   const total = money(fields["InvoiceTotal"]) ?? money(fields["AmountDue"]);
-  const currency = total?.currency;
+  const currency = total?.currency ? total : ["AmountDue", "SubTotal", "TotalTax"].map((name) => money(fields[name])).find((m) => m?.currency);
+  const language = detectLanguage(result.content);
+  const reading = documentDateReading(result.content, language, currency?.currency, order);
   return {
     engine: "azure",
     source: "azure-prebuilt-invoice",
     pageCount: result.pages?.length ?? 0,
     text: result.content.slice(0, MAX_TEXT_CHARS),
-    vendorName: text(fields["VendorName"]),
+    vendorName: text(fields["VendorName"]) ?? text(fields["VendorAddressRecipient"]),
     invoiceId: text(fields["InvoiceId"]),
-    invoiceDate: date(fields["InvoiceDate"], order),
+    invoiceDate: date(fields["InvoiceDate"], reading),
     total: total ? { value: total.amount, confidence: total.confidence, text: total.text } : undefined,
-    currency: currency ? { value: currency, confidence: total.confidence, text: total.text } : undefined,
+    currency: currency?.currency ? { value: currency.currency, confidence: currency.confidence, text: currency.text } : undefined,
     lineItems: items(fields["Items"]),
+    language,
   };
 }
 
@@ -99,13 +108,13 @@ function text(field: DocumentField | undefined): ExtractedField<string> | undefi
   return value ? { value: value.trim(), confidence: field?.confidence, text: field?.content ?? value } : undefined;
 }
 
-function date(field: DocumentField | undefined, order: DateOrder): ExtractedField<string> | undefined {
+function date(field: DocumentField | undefined, reading: DateReading): ExtractedField<string> | undefined {
   if (!field) return undefined;
   if (field.kind === "date" && field.value instanceof Date && !Number.isNaN(field.value.getTime())) {
     return { value: field.value.toISOString().slice(0, 10), confidence: field.confidence, text: field.content ?? "" };
   }
   // The service found the field but could not normalise it: read the raw text ourselves.
-  const parsed = field.content ? parseDate(field.content, order) : undefined;
+  const parsed = field.content ? parseDate(field.content, reading) : undefined;
   if (!parsed) return undefined;
   const base = { value: parsed.iso, confidence: field.confidence, text: parsed.text };
   return parsed.alternative ? { ...base, alternatives: [parsed.alternative] } : base;
@@ -131,7 +140,7 @@ function items(field: DocumentField | undefined): LineItem[] {
     const p = row.properties;
     const description = text(p["Description"])?.value ?? text(p["ProductCode"])?.value;
     if (!description) return [];
-    const quantity = p["Quantity"]?.kind === "number" ? p["Quantity"].value : undefined;
+    const quantity = p["Quantity"]?.kind === "number" ? p["Quantity"].value : money(p["Quantity"])?.amount;
     return [{ description, quantity, unitPrice: money(p["UnitPrice"])?.amount, amount: money(p["Amount"])?.amount }];
   });
 }

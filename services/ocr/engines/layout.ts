@@ -1,5 +1,5 @@
 import { COLUMN_GAP } from "../extract/index.ts";
-import type { TextLine } from "../extract/index.ts";
+import type { PlacedCell, TextLine } from "../extract/index.ts";
 
 /** A run of text with its box; `top` grows downwards. */
 export interface PlacedText {
@@ -38,17 +38,22 @@ function centre(item: PlacedText): number {
 
 function joinRow(row: readonly PlacedText[]): TextLine {
   const ordered = row.toSorted((a, b) => a.left - b.left);
-  let text = "";
+  const cells: { text: string; left: number; right: number }[] = [];
   let previous: PlacedText | undefined;
   for (const item of ordered) {
-    if (previous) {
-      const gap = item.left - previous.right;
-      text += gap > COLUMN_GAP_HEIGHTS * Math.max(item.height, previous.height) ? COLUMN_GAP : " ";
+    const cell = cells.at(-1);
+    const gap = previous ? item.left - previous.right : Infinity;
+    if (cell && previous && gap <= COLUMN_GAP_HEIGHTS * Math.max(item.height, previous.height)) {
+      cell.text += ` ${item.text.trim()}`;
+      cell.right = Math.max(cell.right, item.right);
+    } else {
+      cells.push({ text: item.text.trim(), left: item.left, right: item.right });
     }
-    text += item.text.trim();
     previous = item;
   }
   const scores = ordered.map((i) => i.confidence).filter((c) => c !== undefined);
   const confidence = scores.length > 0 ? scores.reduce((a, b) => a + b, 0) / scores.length : undefined;
-  return { text, confidence };
+  const heights = ordered.map((i) => i.height).toSorted((a, b) => a - b);
+  const placed: PlacedCell[] = cells;
+  return { text: cells.map((c) => c.text).join(COLUMN_GAP), confidence, height: heights[Math.floor(heights.length / 2)] ?? 0, cells: placed };
 }

@@ -11,6 +11,8 @@ import { badFile, OCR_ERROR_CODES } from "./errors.ts";
 import { buildLines } from "./layout.ts";
 import type { PlacedText } from "./layout.ts";
 import { guardPdf } from "./pdf-guard.ts";
+import { preprocessImage } from "./preprocess.ts";
+import type { ImagePreprocessing } from "./preprocess.ts";
 import type { SandboxRequest, SandboxResponse, SandboxText } from "./sandbox-protocol.ts";
 
 /** Pages with fewer visible characters than this are treated as scanned and OCR'd. */
@@ -35,9 +37,10 @@ function ocrWorker(): Promise<TesseractWorker> {
   return tesseract;
 }
 
-async function ocrImage(image: Uint8Array): Promise<TextLine[]> {
+async function ocrImage(image: Uint8Array, preprocess: ImagePreprocessing): Promise<TextLine[]> {
   const worker = await ocrWorker();
-  const { data } = await worker.recognize(Buffer.from(image), {}, { blocks: true, text: false });
+  const cleaned = await preprocessImage(image, preprocess);
+  const { data } = await worker.recognize(Buffer.from(cleaned), {}, { blocks: true, text: false });
   const words: PlacedText[] = [];
   for (const block of data.blocks ?? []) {
     for (const paragraph of block.paragraphs) {
@@ -104,7 +107,7 @@ async function readPdf(request: SandboxRequest): Promise<SandboxText> {
     }
     const scanned: TextLine[] = [];
     for (let n = 1; n <= pdf.numPages; n += 1) {
-      scanned.push(...(await ocrImage(await renderPage(pdf, n, request.limits.maxPixels))));
+      scanned.push(...(await ocrImage(await renderPage(pdf, n, request.limits.maxPixels), request.preprocess)));
     }
     return { source: "ocr", pageCount: pdf.numPages, lines: scanned };
   } finally {
@@ -114,7 +117,7 @@ async function readPdf(request: SandboxRequest): Promise<SandboxText> {
 
 async function handle(request: SandboxRequest): Promise<SandboxResponse> {
   try {
-    const result = request.kind === "pdf" ? await readPdf(request) : { source: "ocr" as const, pageCount: 1, lines: await ocrImage(request.bytes) };
+    const result = request.kind === "pdf" ? await readPdf(request) : { source: "ocr" as const, pageCount: 1, lines: await ocrImage(request.bytes, request.preprocess) };
     return { id: request.id, ok: true, result };
   } catch (error) {
     const { code, message, retryable } = describeError(error);

@@ -1,4 +1,5 @@
 import type { TextLine } from "../extract/index.ts";
+import type { ImagePreprocessing } from "./preprocess.ts";
 
 /** A job for the sandbox process. */
 export interface SandboxRequest {
@@ -10,6 +11,8 @@ export interface SandboxRequest {
     readonly maxPixels: number;
     readonly maxInflatedBytes: number;
   };
+  /** Clean-up of images and scanned pages before OCR. */
+  readonly preprocess: ImagePreprocessing;
 }
 
 /** What the sandbox read: lines in reading order per document. */

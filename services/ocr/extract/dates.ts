@@ -1,6 +1,16 @@
+import { MONTH_NAME_SOURCE, monthNumber } from "./months.ts";
+import { fold } from "./text.ts";
+
 /** How an all-numeric date such as `05/03/2024` is read when both numbers could be the month. */
 export const DATE_ORDERS = ["dmy", "mdy"] as const;
 export type DateOrder = (typeof DATE_ORDERS)[number];
+
+/**
+ * How to read `a/b/yyyy`. A bare order is a configured default: a date it decides is reported
+ * ambiguous. `settled` means the document itself (its language, currency or another date)
+ * decided the order, so the reading is taken as certain.
+ */
+export type DateReading = DateOrder | { readonly order: DateOrder; readonly settled: boolean };
 
 /** A calendar date found in text, as `YYYY-MM-DD`. */
 export interface ParsedDate {
@@ -10,68 +20,83 @@ export interface ParsedDate {
   readonly alternative: string | undefined;
   /** The spelling as it appeared. */
   readonly text: string;
+  /** Where the spelling starts and ends in the searched text. */
+  readonly index: number;
+  readonly end: number;
+  /** True for either end of a period such as `01.05.14-31.05.14`: never an issue date by itself. */
+  readonly range: boolean;
+  /** The order of an all-numeric date with slashes or dashes, when its numbers alone settle it. */
+  readonly decides: DateOrder | undefined;
 }
 
-const MONTHS: Readonly<Record<string, number>> = {
-  jan: 1, january: 1, feb: 2, february: 2, mar: 3, march: 3, apr: 4, april: 4, may: 5, jun: 6, june: 6,
-  jul: 7, july: 7, aug: 8, august: 8, sep: 9, sept: 9, september: 9, oct: 10, october: 10,
-  nov: 11, november: 11, dec: 12, december: 12,
-};
-const MONTH_NAME = "(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\\.?";
-const DAY = "(\\d{1,2})(?:st|nd|rd|th)?";
+type Reader = (m: RegExpExecArray, reading: { order: DateOrder; settled: boolean }) => Omit<ParsedDate, "text" | "index" | "end" | "range"> | undefined;
 
-/** Every spelling we read, tried in order; the first match in a line wins. */
-const PATTERNS: readonly { readonly re: RegExp; readonly read: (m: RegExpExecArray, order: DateOrder) => ParsedDate | undefined }[] = [
+const MONTH = `(${MONTH_NAME_SOURCE})(?![a-z])\\.?`;
+// Ordinal suffixes: 3rd, 1er, 1º, 7. (German).
+const DAY = "(\\d{1,2})(?:st|nd|rd|th|er|e|o|º|°)?\\.?";
+const SEP = "[\\s\\-/.,]*";
+
+/** Every spelling we read; each is searched on the folded text. */
+const PATTERNS: readonly { readonly re: RegExp; readonly read: Reader }[] = [
   // 2024-03-05, 2024/03/05, 2024.03.05: year first is never ambiguous.
-  { re: /\b(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})\b/, read: (m) => fixed(m, +m[1]!, +m[2]!, +m[3]!) },
-  // 5 Mar 2024, 05-Mar-2024, 5th of March 2024
-  { re: new RegExp(`\\b${DAY}[\\s\\-/.]*(?:of\\s+)?${MONTH_NAME}[\\s\\-/.,]*(\\d{4}|\\d{2})\\b`, "i"), read: (m) => fixed(m, year(m[3]!), month(m[2]!), +m[1]!) },
-  // March 5, 2024 / Mar 5 2024
-  { re: new RegExp(`\\b${MONTH_NAME}\\s+${DAY},?\\s+(\\d{4})\\b`, "i"), read: (m) => fixed(m, +m[3]!, month(m[1]!), +m[2]!) },
-  // 05.03.24 / 05.03.2024: dots are the day-first (European) spelling.
-  { re: /\b(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})\b/, read: (m) => numeric(m, "dmy") },
-  // 05/03/2024, 5-3-24: slashes and dashes follow the configured order unless one number exceeds 12.
-  { re: /\b(\d{1,2})[/-](\d{1,2})[/-](\d{4}|\d{2})\b/, read: (m, order) => numeric(m, order) },
+  { re: /(?<![\d.,])(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?!\d)/g, read: (m) => fixed(+m[1]!, +m[3]!, +m[4]!) },
+  // 5 Mar 2024, 05-Mar-24, 5th of March, 2024, 7. Mai 2014, 3 de agosto de 2014, 1er mars 2015
+  {
+    re: new RegExp(`(?<!\\d)${DAY}${SEP}(?:(?:de|of)\\s+)?${MONTH}${SEP}(?:(?:de|del)\\s+)?(\\d{4}(?!\\d)|'?\\d{2}(?!\\d|\\s*,?\\s*\\d{4}))`, "g"),
+    read: (m) => fixed(year(m[3]!), monthNumber(m[2]!) ?? 0, +m[1]!),
+  },
+  // March 5, 2024 / Aug. 3 , 2014 / Mar-05-2024
+  {
+    re: new RegExp(`(?<![a-z])${MONTH}[\\s\\-/.]*(\\d{1,2})(?:st|nd|rd|th)?\\s*,?[\\s\\-/]*(\\d{4})(?!\\d)`, "g"),
+    read: (m) => fixed(+m[3]!, monthNumber(m[1]!) ?? 0, +m[2]!),
+  },
+  // 05.03.24 / 05.03.2024: dots are the day-first spelling wherever they are used.
+  { re: /(?<![\d.,])(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})(?!\d|[.,]\d)/g, read: (m) => fixed(year(m[3]!), +m[2]!, +m[1]!) },
+  // 05/03/2024, 5-3-24: slashes and dashes follow the reading unless one number exceeds 12.
+  { re: /(?<![\d.,/])(\d{1,2})([/-])(\d{1,2})\2(\d{4}|\d{2})(?!\d|[.,/]\d)/g, read: (m, reading) => numeric(+m[1]!, +m[3]!, year(m[4]!), reading) },
 ];
 
+/** What may stand between the two ends of a period: `01.05.–31.05.`, `1 May to 31 May`, `du … au …`. */
+const RANGE_JOIN = /^\s*(?:-|–|—|to|till|until|through|bis|au|tot|al|a|ate|t\/m)\s*$/;
+
 /**
- * Finds the first date in `text`. For `a/b/yyyy` with both a and b ≤ 12 the configured `order`
- * decides and the result is marked ambiguous; a number above 12 settles the order by itself.
- * Dotted dates are day-first; year-first and month-name spellings are never ambiguous.
- * Two-digit years are 2000–2069 or 1970–1999.
+ * Every date in `text`, left to right, spelled with month names or abbreviations in English,
+ * German, French, Dutch, Spanish, Italian or Portuguese (loose spacing and punctuation), year
+ * first, or all-numeric with `.`, `/` or `-`. For `a/b/yyyy` with both a and b ≤ 12 the
+ * `reading` decides; unless the document settled it the result is marked ambiguous. Dotted
+ * dates are day-first. Two-digit years are 2000–2069 or 1970–1999.
  */
-export function parseDate(text: string, order: DateOrder): ParsedDate | undefined {
-  let best: { index: number; date: ParsedDate } | undefined;
+export function findDates(text: string, reading: DateReading): ParsedDate[] {
+  const folded = fold(text);
+  const settledReading = typeof reading === "string" ? { order: reading, settled: false } : reading;
+  const found: Omit<ParsedDate, "range">[] = [];
   for (const { re, read } of PATTERNS) {
-    const m = re.exec(text);
-    if (!m) continue;
-    const date = read(m, order);
-    if (date && (best === undefined || m.index < best.index)) best = { index: m.index, date };
+    for (const m of folded.matchAll(re)) {
+      const date = read(m, settledReading);
+      if (date) found.push({ ...date, text: text.slice(m.index, m.index + m[0].length).trim(), index: m.index, end: m.index + m[0].length });
+    }
   }
-  return best?.date;
+  const chosen = found
+    .toSorted((a, b) => a.index - b.index || b.end - a.end)
+    .filter((d, i, all) => !all.slice(0, i).some((o) => d.index < o.end));
+  return chosen.map((d, i) => {
+    const previous = chosen[i - 1];
+    const next = chosen[i + 1];
+    const joined = (a: { end: number } | undefined, b: { index: number } | undefined) => a !== undefined && b !== undefined && RANGE_JOIN.test(folded.slice(a.end, b.index));
+    return { ...d, range: joined(previous, d) || joined(d, next) };
+  });
 }
 
-/** Every date in `text`, left to right. */
-export function findDates(text: string, order: DateOrder): ParsedDate[] {
-  const found: ParsedDate[] = [];
-  let rest = text;
-  for (let guard = 0; guard < 50; guard += 1) {
-    const date = parseDate(rest, order);
-    if (!date) break;
-    found.push(date);
-    rest = rest.slice(rest.indexOf(date.text) + date.text.length);
-  }
-  return found;
+/** The first date in `text` (see {@link findDates}). */
+export function parseDate(text: string, reading: DateReading): ParsedDate | undefined {
+  return findDates(text, reading)[0];
 }
 
 function year(text: string): number {
-  const n = Number(text);
-  if (text.length === 4) return n;
+  const digits = text.replace("'", "");
+  const n = Number(digits);
+  if (digits.length === 4) return n;
   return n < 70 ? 2000 + n : 1900 + n;
-}
-
-function month(name: string): number {
-  return MONTHS[name.toLowerCase().replace(/\.$/, "")] ?? 0;
 }
 
 function iso(y: number, m: number, d: number): string | undefined {
@@ -81,21 +106,21 @@ function iso(y: number, m: number, d: number): string | undefined {
   return date.toISOString().slice(0, 10);
 }
 
-function fixed(m: RegExpExecArray, y: number, mo: number, d: number): ParsedDate | undefined {
+function fixed(y: number, mo: number, d: number): ReturnType<Reader> {
   const value = iso(y, mo, d);
-  return value === undefined ? undefined : { iso: value, ambiguous: false, alternative: undefined, text: m[0] };
+  return value === undefined ? undefined : { iso: value, ambiguous: false, alternative: undefined, decides: undefined };
 }
 
-function numeric(m: RegExpExecArray, order: DateOrder): ParsedDate | undefined {
-  const a = +m[1]!;
-  const b = +m[2]!;
-  const y = year(m[3]!);
+function numeric(a: number, b: number, y: number, reading: { order: DateOrder; settled: boolean }): ReturnType<Reader> {
   const dmy = iso(y, b, a);
   const mdy = iso(y, a, b);
-  const preferred = order === "dmy" ? dmy : mdy;
-  const other = order === "dmy" ? mdy : dmy;
-  const chosen = preferred ?? other;
-  if (chosen === undefined) return undefined;
-  const ambiguous = preferred !== undefined && other !== undefined && preferred !== other;
-  return { iso: chosen, ambiguous, alternative: ambiguous ? other : undefined, text: m[0] };
+  if (dmy === undefined && mdy === undefined) return undefined;
+  if (dmy === undefined || mdy === undefined) {
+    // One number exceeds 12: the date settles the order by itself (and, for the caller, the document's).
+    return { iso: (dmy ?? mdy)!, ambiguous: false, alternative: undefined, decides: dmy === undefined ? "mdy" : "dmy" };
+  }
+  const preferred = reading.order === "dmy" ? dmy : mdy;
+  const other = reading.order === "dmy" ? mdy : dmy;
+  const ambiguous = !reading.settled && preferred !== other;
+  return { iso: preferred, ambiguous, alternative: ambiguous ? other : undefined, decides: undefined };
 }

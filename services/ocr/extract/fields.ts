@@ -1,49 +1,49 @@
 import { findDates } from "./dates.ts";
-import type { DateOrder } from "./dates.ts";
+import type { DateOrder, DateReading, ParsedDate } from "./dates.ts";
+import { dateLabels, DOCUMENT_THEN_NUMBER, GRAND_TOTAL, INCLUDING_TAX, INVOICE_NUMBER_LABEL, NOT_TOTAL, TOTAL } from "./labels.ts";
+import type { DateLabelKind } from "./labels.ts";
+import { detectLanguage, documentDateReading } from "./language.ts";
 import { extractLineItems } from "./line-items.ts";
 import { findMoney } from "./money.ts";
 import type { ParsedMoney } from "./money.ts";
+import { sameColumnCell } from "./table.ts";
+import { fold } from "./text.ts";
 import type { ExtractedField, InvoiceFields, TextLine } from "./types.ts";
+import { findVendor } from "./vendor.ts";
 
 /** Lines longer than this are cut before parsing, so no regex sees unbounded input. */
 const MAX_LINE = 500;
 const MAX_LINES = 5000;
 
-const INVOICE_ID =
-  /\b(?:invoice|inv|bill|receipt|rechnung)\.?\s*(?:no\.?|number|num\.?|nr\.?|#|id|s?-?nummer)\s*[:#.]?\s*([A-Z0-9][A-Z0-9\-/_.]{1,40})/i;
-const INVOICE_ID_LABEL_ONLY = /^(?:invoice|inv|bill|receipt)\s*(?:no\.?|number|#|id)\s*[:#.]?$/i;
-const INVOICE_DATE = /\b(?:invoice\s*date|date\s*of\s*(?:issue|invoice|purchase|sale)|issue\s*date|issued(?:\s*on)?|rechnungsdatum|datum|date)\b/gi;
-const OTHER_DATE = /\b(due|delivery|delivered|ship(?:ped|ping)?|expir\w*|valid\w*|order\s*date|payment|period)\b/i;
-const OTHER_DATE_BEFORE = /\b(due|delivery|ship\w*|order|expiry|payment|valid\w*|service)\s*$/i;
-const TOTAL_LABELS: readonly (readonly [RegExp, number])[] = [
-  [/\b(grand\s*total|invoice\s*total|total\s*(?:amount\s*)?due|amount\s*due|balance\s*due|total\s*payable|gesamtbetrag)\b/i, 3],
-  [/\b(total(?:\s*amount)?|amount\s*paid|summe|gesamt)\b/i, 2],
-];
-const NOT_TOTAL = /\b(sub-?\s*total|net\s*total|total\s*(?:vat|tax|gst|discount|net|excl\w*)|tax|vat)\b/i;
-const VENDOR_LABEL = /^\s*(?:vendor|seller|sold\s*by|supplier|merchant|from|issued\s*by|company)\s*[:-]\s*(.{2,80})$/i;
-const COMPANY_SUFFIX = /\b(ltd|limited|gmbh|inc|llc|plc|ag|s\.?a\.?|s\.?r\.?l\.?|b\.?v\.?|pty|corp(?:oration)?|co\.|company|kg|oy|ab)\b\.?/i;
-const NOT_VENDOR =
-  /^(tax\s+)?invoice\b|^receipt\b|^bill\b|@|https?:|www\.|\b(tel|phone|fax|vat|iban|page|date|invoice|bill\s*to|ship\s*to|customer)\b|^\d/i;
+const ID_VALUE = /^\s*[:#.]?\s*([A-Z0-9][A-Z0-9\-/_.]{1,40})/i;
+/** How much a label makes a date the issue date; `other` labels (due, delivery, period) exclude it. */
+const LABEL_SCORE: Readonly<Record<Exclude<DateLabelKind, "other">, number>> = { strong: 5, number: 4, weak: 4 };
+const UNLABELLED_SCORE = 1;
 
 /** Options for {@link extractInvoiceFields}. */
 export interface ExtractOptions {
+  /** The day/month order used when the document itself does not settle it. */
   readonly dateOrder: DateOrder;
 }
 
 /** Reads the invoice fields from document lines in reading order. */
 export function extractInvoiceFields(input: readonly TextLine[], options: ExtractOptions): InvoiceFields {
   const lines = input.slice(0, MAX_LINES).map((l) => ({ ...l, text: l.text.slice(0, MAX_LINE) }));
+  const text = lines.map((l) => l.text).join("\n");
+  const language = detectLanguage(text);
   const total = findTotal(lines);
   const currency = total?.money.currency
     ? field(total.money.currency, total.line, total.money.text)
     : firstCurrency(lines);
+  const reading = documentDateReading(text, language, currency?.value, options.dateOrder);
   return {
     vendorName: findVendor(lines),
     invoiceId: findInvoiceId(lines),
-    invoiceDate: findInvoiceDate(lines, options.dateOrder),
+    invoiceDate: findInvoiceDate(lines, reading),
     total: total ? field(total.money.amount, total.line, total.money.text) : undefined,
     currency,
     lineItems: extractLineItems(lines),
+    language,
   };
 }
 
@@ -54,63 +54,109 @@ function field<T>(value: T, line: TextLine, text: string = line.text, alternativ
 }
 
 function findInvoiceId(lines: readonly TextLine[]): ExtractedField<string> | undefined {
+  return findLabelledId(lines, INVOICE_NUMBER_LABEL) ?? findLabelledId(lines, DOCUMENT_THEN_NUMBER);
+}
+
+function findLabelledId(lines: readonly TextLine[], labels: RegExp): ExtractedField<string> | undefined {
   for (const [i, line] of lines.entries()) {
-    const m = INVOICE_ID.exec(line.text);
-    const id = m?.[1]?.replace(/[.\-/]+$/, "");
-    if (id && /\d/.test(id)) return field(id, line, m![0]);
+    for (const label of fold(line.text).matchAll(labels)) {
+      const m = ID_VALUE.exec(line.text.slice(label.index + label[0].length));
+      const id = m?.[1]?.replace(/[.\-/]+$/, "");
+      if (id && /\d/.test(id)) return field(id, line, `${label[0]}${m![0]}`.trim());
+    }
     const below = lines[i + 1];
-    const value = below ? valueBelowLabel(line.text, below.text) : undefined;
+    const value = below ? valueBelowLabel(line, below) : undefined;
     if (below && value) return field(value, below, value);
   }
   return undefined;
 }
 
 /** A label alone in its table cell (a header row) has its value in the same column of the next line. */
-function valueBelowLabel(header: string, next: string): string | undefined {
-  const labels = splitCells(header);
-  const column = labels.findIndex((cell) => INVOICE_ID_LABEL_ONLY.test(cell));
-  if (column < 0) return undefined;
-  const cells = splitCells(next);
-  const cell = cells.length === labels.length ? cells[column] : cells[0];
-  const value = cell && /^([A-Z0-9][A-Z0-9\-/_.]{1,40})$/i.exec(cell)?.[1];
-  return value && /\d/.test(value) ? value : undefined;
+function valueBelowLabel(header: TextLine, next: TextLine): string | undefined {
+  for (const label of fold(header.text).matchAll(INVOICE_NUMBER_LABEL)) {
+    const cell = sameColumnCell(header, label.index, next);
+    const value = cell && /^([A-Z0-9][A-Z0-9\-/_.]{1,40})$/i.exec(cell)?.[1];
+    if (value && /\d/.test(value)) return value;
+  }
+  return undefined;
 }
 
-function splitCells(text: string): string[] {
-  return text.split(/\s{2,}|\t/).map((c) => c.trim()).filter((c) => c !== "");
+interface DateCandidate {
+  readonly date: ParsedDate;
+  readonly line: TextLine;
+  readonly score: number;
 }
 
-function findInvoiceDate(lines: readonly TextLine[], order: DateOrder): ExtractedField<string> | undefined {
-  let fallback: ExtractedField<string> | undefined;
+/**
+ * The issue date: a date after an invoice-date label wins over one after a bare "date" label or
+ * an invoice-number label ("Facture n° 12 du …"), which win over an unlabelled date. Dates after
+ * due, delivery, order or period labels, and either end of a period, are never taken. A label
+ * may also stand in the same column of the line above ("Invoice Date" over "05/03/2024").
+ */
+function findInvoiceDate(lines: readonly TextLine[], reading: DateReading): ExtractedField<string> | undefined {
+  let best: DateCandidate | undefined;
   for (const [i, line] of lines.entries()) {
-    const label = [...line.text.matchAll(INVOICE_DATE)].find((m) => !OTHER_DATE_BEFORE.test(line.text.slice(0, m.index)));
-    if (label) {
-      // Read only the text after the label, so "Due: 1 Apr   Date: 5 Mar" picks the right one.
-      const after = line.text.slice(label.index + label[0].length);
-      const next = lines[i + 1];
-      const date = findDates(after, order)[0] ?? (next && !OTHER_DATE.test(next.text) ? findDates(next.text, order)[0] : undefined);
-      if (date) return field(date.iso, line, date.text, date.alternative ? [date.alternative] : undefined);
-    }
-    const date = findDates(line.text, order)[0];
-    if (date && fallback === undefined && !OTHER_DATE.test(line.text)) {
-      fallback = field(date.iso, line, date.text, date.alternative ? [date.alternative] : undefined);
+    const labels = dateLabels(fold(line.text));
+    let previousEnd = 0;
+    for (const date of findDates(line.text, reading)) {
+      const label = labels.filter((l) => l.end <= date.index && l.index >= previousEnd).at(-1);
+      previousEnd = date.end;
+      if (date.range) continue;
+      const kind = label?.kind ?? labelAbove(lines[i - 1], line, date.index) ?? (labels.some((l) => l.kind === "other") ? "other" : undefined);
+      if (kind === "other") continue;
+      const score = kind === undefined ? UNLABELLED_SCORE : LABEL_SCORE[kind];
+      if (best === undefined || score > best.score) best = { date, line, score };
     }
   }
-  return fallback;
+  if (!best) return undefined;
+  const { date, line } = best;
+  return field(date.iso, line, date.text, date.alternative ? [date.alternative] : undefined);
+}
+
+function labelAbove(above: TextLine | undefined, line: TextLine, index: number): DateLabelKind | undefined {
+  if (!above) return undefined;
+  const cell = sameColumnCell(line, index, above);
+  // Only a label without a value of its own heads the column; a whole line only when it is nothing else ("Factuurdatum:").
+  const heading = cell ?? above.text;
+  if (findDates(heading, "dmy").length > 0 || (cell === undefined && !/^[^\d]{0,40}$/.test(heading.trim()))) return undefined;
+  return dateLabels(fold(heading)).at(-1)?.kind;
 }
 
 function findTotal(lines: readonly TextLine[]): { money: ParsedMoney; line: TextLine } | undefined {
   let best: { money: ParsedMoney; line: TextLine; rank: number } | undefined;
-  for (const line of lines) {
-    if (NOT_TOTAL.test(line.text.replace(/\b(incl\w*|inc\.)\s*(vat|tax|gst)\b/gi, ""))) continue;
-    const rank = TOTAL_LABELS.find(([re]) => re.test(line.text))?.[1];
-    if (rank === undefined) continue;
-    const amounts = findMoney(line.text);
-    const money = amounts.at(-1);
+  for (const [i, line] of lines.entries()) {
+    const folded = fold(line.text).replace(INCLUDING_TAX, (m) => " ".repeat(m.length));
+    const grand = GRAND_TOTAL.exec(folded);
+    if (!grand && NOT_TOTAL.test(folded)) continue;
+    const label = grand ?? TOTAL.exec(folded);
+    if (!label) continue;
+    const rank = grand ? 3 : 2;
+    const money = findMoney(withoutDates(line.text).slice(label.index + label[0].length)).at(-1) ?? moneyBelow(line, lines[i + 1], label.index);
     // Later lines win on equal rank: the total follows the subtotal and taxes.
     if (money && (best === undefined || rank >= best.rank)) best = { money, line, rank };
   }
   return best;
+}
+
+/**
+ * The amount under a total label that heads its column (labels in one row, values in the next),
+ * or on the next line when OCR broke the label's line in two ("Total" / "a pagar 6.064,58 €").
+ */
+function moneyBelow(line: TextLine, below: TextLine | undefined, index: number): ParsedMoney | undefined {
+  if (!below) return undefined;
+  const cell = sameColumnCell(line, index, below);
+  if (cell !== undefined) return findMoney(cell).at(-1);
+  const folded = fold(below.text);
+  if (GRAND_TOTAL.test(folded) || TOTAL.test(folded) || NOT_TOTAL.test(folded)) return undefined;
+  // Only an amount with cents: a stray number on the next line (a page number, a quantity) is no total.
+  return findMoney(withoutDates(below.text)).filter((m) => /[.,]\d{2}(?!\d)/.test(m.text)).at(-1);
+}
+
+/** `text` with its dates blanked, so "Te betalen vóór 28-04-2014" yields no amount. */
+function withoutDates(text: string): string {
+  let out = text;
+  for (const d of findDates(text, "dmy")) out = out.slice(0, d.index) + " ".repeat(d.end - d.index) + out.slice(d.end);
+  return out;
 }
 
 function firstCurrency(lines: readonly TextLine[]): ExtractedField<string> | undefined {
@@ -119,23 +165,4 @@ function firstCurrency(lines: readonly TextLine[]): ExtractedField<string> | und
     if (money?.currency) return field(money.currency, line, money.text);
   }
   return undefined;
-}
-
-function findVendor(lines: readonly TextLine[]): ExtractedField<string> | undefined {
-  for (const line of lines) {
-    const m = VENDOR_LABEL.exec(line.text);
-    if (m) return field(firstCell(m[1]!), line);
-  }
-  const top = lines.slice(0, 10).map((l) => ({ line: l, name: firstCell(l.text) })).filter((c) => isVendorCandidate(c.name));
-  const company = top.find((c) => COMPANY_SUFFIX.test(c.name));
-  const chosen = company ?? top[0];
-  return chosen ? field(chosen.name, chosen.line) : undefined;
-}
-
-function firstCell(text: string): string {
-  return splitCells(text)[0] ?? "";
-}
-
-function isVendorCandidate(name: string): boolean {
-  return name.length >= 3 && /[A-Za-z]{2}/.test(name) && !NOT_VENDOR.test(name) && findDates(name, "dmy").length === 0;
 }

@@ -1,9 +1,13 @@
-export type { DateOrder, ParsedDate } from "./dates.ts";
+export type { DateOrder, DateReading, ParsedDate } from "./dates.ts";
 export { DATE_ORDERS, findDates, parseDate } from "./dates.ts";
+export type { DocumentDateReading, Language } from "./language.ts";
+export { detectLanguage, documentDateReading, LANGUAGES } from "./language.ts";
 export type { ParsedMoney } from "./money.ts";
 export { currencyCode, findMoney, parseMoney, parseNumber } from "./money.ts";
 export type { ExtractOptions } from "./fields.ts";
 export { extractInvoiceFields } from "./fields.ts";
 export { extractLineItems } from "./line-items.ts";
-export type { ExtractedField, InvoiceFields, LineItem, TextLine } from "./types.ts";
+export { findVendor } from "./vendor.ts";
+export { fold } from "./text.ts";
+export type { ExtractedField, InvoiceFields, LineItem, PlacedCell, TextLine } from "./types.ts";
 export { COLUMN_GAP } from "./types.ts";

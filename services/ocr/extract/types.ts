@@ -1,3 +1,5 @@
+import type { Language } from "./language.ts";
+
 /** One value read from an invoice. */
 export interface ExtractedField<T> {
   readonly value: T;
@@ -27,6 +29,8 @@ export interface InvoiceFields {
   /** ISO 4217 code. */
   readonly currency: ExtractedField<string> | undefined;
   readonly lineItems: readonly LineItem[];
+  /** The document's language as its words suggest; it settles how numeric dates are read. */
+  readonly language: Language | undefined;
 }
 
 /**
@@ -37,6 +41,17 @@ export interface TextLine {
   readonly text: string;
   /** 0–1 when the text came from OCR. */
   readonly confidence: number | undefined;
+  /** Height of the line's text in page units, when the layout is known: the logo line is the tallest. */
+  readonly height?: number;
+  /** The line's table cells with their horizontal extent, when the layout is known. */
+  readonly cells?: readonly PlacedCell[];
+}
+
+/** One table cell of a {@link TextLine}, in the page units of its layout. */
+export interface PlacedCell {
+  readonly text: string;
+  readonly left: number;
+  readonly right: number;
 }
 
 /** What layout reconstruction puts between table columns on one line. */
