@@ -31,8 +31,11 @@ export interface ChatRelayDeps {
 export interface ChatRelay {
   /** Subscribes to the fan-out; call before serving. */
   start(): Promise<void>;
-  /** Checks the caller may use the request's chat; throws CHAT_FORBIDDEN (403) otherwise. */
-  authorize(user: ChatUser, serviceRequestId: string): Promise<Participants>;
+  /**
+   * Checks the caller may use the request's chat; throws CHAT_FORBIDDEN (403) otherwise.
+   * Resolves with the participants and the request's latest sequence.
+   */
+  authorize(user: ChatUser, serviceRequestId: string): Promise<Participants & { readonly lastSequence: number }>;
   /** Messages after `after`, in order, at most `limit` (and {@link CHAT.maxPage}). */
   history(user: ChatUser, serviceRequestId: string, after: number, limit: number): Promise<ChatMessage[]>;
   /** Resolves with the stored message once it is stored; CHAT_NOT_STORED (503) when it was not. */

@@ -8,6 +8,11 @@ export interface ChatRequest extends Participants {
   readonly closedAt: Date | null;
 }
 
+/** A service request and the sequence of its latest message (0 before the first). */
+export interface ChatRequestState extends ChatRequest {
+  readonly lastSequence: number;
+}
+
 interface MessageRow {
   readonly id: string;
   readonly service_request_id: string;
@@ -32,14 +37,21 @@ function toMessage(row: MessageRow): ChatMessage {
   };
 }
 
-/** The request's customer, technician and closing time, or undefined when there is no such request. */
-export async function findChatRequest(db: Db, serviceRequestId: string): Promise<ChatRequest | undefined> {
-  const { rows } = await db.query<{ customer_id: string; technician_id: string | null; closed_at: Date | null }>(
-    "select customer_id, technician_id, closed_at from service_requests where id = $1",
+/**
+ * The request's customer, technician, closing time and latest sequence, or undefined when
+ * there is no such request.
+ */
+export async function findChatRequest(db: Db, serviceRequestId: string): Promise<ChatRequestState | undefined> {
+  const { rows } = await db.query<{ customer_id: string; technician_id: string | null; closed_at: Date | null; last_sequence: string | null }>(
+    `select r.customer_id, r.technician_id, r.closed_at, s.last_sequence
+       from service_requests r left join chat_sequences s on s.service_request_id = r.id
+      where r.id = $1`,
     [serviceRequestId],
   );
   const row = rows[0];
-  return row && { customerId: row.customer_id, technicianId: row.technician_id, closedAt: row.closed_at };
+  return (
+    row && { customerId: row.customer_id, technicianId: row.technician_id, closedAt: row.closed_at, lastSequence: Number(row.last_sequence ?? 0) }
+  );
 }
 
 /** Up to `limit` messages with a sequence above `after`, in sequence order. */
