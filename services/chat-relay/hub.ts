@@ -18,6 +18,8 @@ export interface ChatHubOptions {
   readonly maxConnectionsPerUser: number;
   readonly keepAliveMs?: number;
   readonly clientTimeoutMs?: number;
+  /** Signs connection tokens; see `HubServerOptions.tokenSecret`. */
+  readonly tokenSecret?: string;
 }
 
 /** The fan-out sink of one instance, plus what the hub's join tells it. */
@@ -145,6 +147,7 @@ export function createChatHub(init: {
     maxConnectionsPerUser: init.options.maxConnectionsPerUser,
     ...(init.options.keepAliveMs === undefined ? {} : { keepAliveMs: init.options.keepAliveMs }),
     ...(init.options.clientTimeoutMs === undefined ? {} : { clientTimeoutMs: init.options.clientTimeoutMs }),
+    ...(init.options.tokenSecret === undefined ? {} : { tokenSecret: init.options.tokenSecret }),
   });
   return hub;
 }

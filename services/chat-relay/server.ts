@@ -33,6 +33,11 @@ export interface ChatRelayDeps {
   readonly worker?: ConsumeOptions;
   /** Hub timers; defaults are the reference server's (15 s keep-alive, 30 s client timeout). */
   readonly hub?: { readonly keepAliveMs?: number; readonly clientTimeoutMs?: number };
+  /**
+   * Signs SignalR connection tokens so any instance accepts a client that negotiated on
+   * another; every instance needs the same one (the JWT secret). Without it, per instance.
+   */
+  readonly connectionSecret?: string;
   /** The retention job's clock. */
   readonly clock?: () => Date;
   /** Another service's server (the API's) to serve on instead of listening on CHAT_PORT. */
@@ -83,7 +88,11 @@ export async function startChatRelay(deps: ChatRelayDeps): Promise<ChatRelayInst
     sink,
     verifyToken: deps.verifyToken,
     logger,
-    options: { maxConnectionsPerUser: config.maxConnectionsPerUser, ...deps.hub },
+    options: {
+      maxConnectionsPerUser: config.maxConnectionsPerUser,
+      ...deps.hub,
+      ...(deps.connectionSecret === undefined ? {} : { tokenSecret: deps.connectionSecret }),
+    },
   }));
   await relay.start();
   let worker: Consumer | undefined;

@@ -108,6 +108,7 @@ export async function startTestRelay(
     logger: testLogger(),
     metrics: createMetrics(),
     verifyToken: createTokenVerifier(SECRET),
+    connectionSecret: SECRET,
     config: relayConfig(overrides),
     worker: { concurrency: 4, maxAttempts: 20, backoff: { baseMs: 50, maxMs: 400 } },
   });

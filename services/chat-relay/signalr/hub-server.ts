@@ -24,6 +24,8 @@ import { resolveSettings } from "./options.ts";
 import type { HubServerOptions, HubSettings } from "./options.ts";
 import { invocationRecord } from "./protocol.ts";
 import { SlotRegistry } from "./slots.ts";
+import { connectionTokens } from "./tokens.ts";
+import type { ConnectionTokens } from "./tokens.ts";
 import type { Slot } from "./slots.ts";
 
 /** A SignalR hub attached to an HTTP server. */
@@ -63,6 +65,7 @@ class SignalRHub<U extends HubUser> implements HubServer<U> {
   readonly #settings: HubSettings;
   readonly #methods: ReadonlyMap<string, { name: string; run: HubMethod<U> }>;
   readonly #slots: SlotRegistry<U>;
+  readonly #tokens: ConnectionTokens;
   readonly #wss: WebSocketServer;
   readonly #events: ConnectionEvents<U>;
   readonly #disconnecting = new Set<Promise<void>>();
@@ -76,6 +79,7 @@ class SignalRHub<U extends HubUser> implements HubServer<U> {
     this.#settings = resolveSettings(options);
     this.#methods = indexMethods(options.methods);
     this.#slots = new SlotRegistry(this.#settings.negotiateTimeoutMs);
+    this.#tokens = connectionTokens(options.tokenSecret, this.#settings.negotiateTimeoutMs);
     this.groups = new GroupRegistry({
       isOpen: (id) => this.#slots.connection(id)?.isOpen === true,
       connectionIdsOf: (userId) => this.#slots.connectionsOf(userId).map((c) => c.id),
@@ -177,7 +181,8 @@ class SignalRHub<U extends HubUser> implements HubServer<U> {
     if ("error" in auth) return sendJson(res, auth.status, { error: auth.error }, cors);
     const refusal = this.#closing !== undefined ? SHUTTING_DOWN : this.#overLimit(auth.user);
     if (refusal !== undefined) return sendJson(res, refusal.status, { error: refusal.error }, cors);
-    const slot = this.#slots.reserve(auth.user, { negotiated: true, separateToken: version >= 1 });
+    const id = version >= 1 ? this.#tokens.issue(auth.user.id) : undefined;
+    const slot = this.#slots.reserve(auth.user, { negotiated: true, separateToken: version >= 1, ...(id ? { id } : {}) });
     sendJson(res, 200, negotiateBody(version, slot.connectionId, slot.token), cors);
   }
 
@@ -231,13 +236,20 @@ class SignalRHub<U extends HubUser> implements HubServer<U> {
       return this.#overLimit(user) ?? this.#slots.reserve(user, { negotiated: false, separateToken: true });
     }
     const slot = this.#slots.byToken(token);
-    if (slot === undefined) return { status: 404, error: "No connection with this id; negotiate again." };
+    if (slot === undefined) return this.#adopt(token, user);
     if (slot.state !== "negotiated") return { status: 409, error: "This connection already has a WebSocket." };
     if (slot.user.id !== user.id) return { status: 403, error: "The connection was negotiated by another user." };
     clearTimeout(slot.expiry);
     slot.state = "connecting";
     slot.user = user;
     return slot;
+  }
+
+  /** A token this instance does not hold: negotiated on another instance, which signed it. */
+  #adopt(token: string, user: U): Slot<U> | Refusal {
+    const checked = this.#tokens.check(token, user.id);
+    if (!checked.ok || this.#slots.spent(token)) return { status: 404, error: "No connection with this id; negotiate again." };
+    return this.#overLimit(user) ?? this.#slots.reserve(user, { negotiated: false, separateToken: true, id: { connectionId: checked.connectionId, token } });
   }
 
   #attach(slot: Slot<U>, ws: WebSocket): void {

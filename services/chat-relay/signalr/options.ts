@@ -18,6 +18,12 @@ export interface HubServerOptions<U extends HubUser> {
    */
   readonly authenticate: (token: string | undefined, req: IncomingMessage) => Promise<U>;
   readonly methods: HubMethods<U>;
+  /**
+   * Signs connection tokens, so a client may negotiate on one instance and connect to another
+   * (no sticky sessions). Every instance of a hub needs the same secret; without one, tokens
+   * work on this instance only.
+   */
+  readonly tokenSecret?: string;
   /** Runs after the handshake, before any invocation of the connection; throwing closes it. */
   readonly onConnected?: (connection: HubConnection<U>) => Promise<void> | void;
   /** Runs once per connection whose `onConnected` ran, after the socket closed. */
