@@ -1,9 +1,8 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
-import type { WebSocket } from "ws";
 import { AppError } from "../../../lib/errors/index.ts";
-import { HubConnection } from "./connection.ts";
+import { HubConnection, Outbound } from "./connection.ts";
 import { HubError } from "./errors.ts";
 import type { ConnectionEvents, HubUser } from "./connection.ts";
 import { GroupRegistry } from "./groups.ts";
@@ -22,7 +21,10 @@ import { InvocationQueue, indexMethods } from "./invocations.ts";
 import type { HubMethod } from "./invocations.ts";
 import { resolveSettings } from "./options.ts";
 import type { HubServerOptions, HubSettings } from "./options.ts";
-import { invocationRecord } from "./protocol.ts";
+import { serveHttpTransport } from "./http-transports.ts";
+import type { HttpTransportHost, Refusal } from "./http-transports.ts";
+import { webSocketTransport } from "./transports.ts";
+import type { HubTransport, TransportEvents } from "./transports.ts";
 import { SlotRegistry } from "./slots.ts";
 import { connectionTokens } from "./tokens.ts";
 import type { ConnectionTokens } from "./tokens.ts";
@@ -47,9 +49,8 @@ export interface HubServer<U extends HubUser> {
   close(): Promise<void>;
 }
 
-type Refusal = { readonly status: number; readonly error: string };
-
 const SHUTTING_DOWN: Refusal = { status: 503, error: "The server is shutting down." };
+const FOREIGN_ORIGIN: Refusal = { status: 403, error: "Origin not allowed." };
 
 /**
  * Serves a SignalR JSON hub over WebSockets on `options.server`: `POST {path}/negotiate` and the
@@ -66,6 +67,7 @@ class SignalRHub<U extends HubUser> implements HubServer<U> {
   readonly #methods: ReadonlyMap<string, { name: string; run: HubMethod<U> }>;
   readonly #slots: SlotRegistry<U>;
   readonly #tokens: ConnectionTokens;
+  readonly #httpHost: HttpTransportHost<U>;
   readonly #wss: WebSocketServer;
   readonly #events: ConnectionEvents<U>;
   readonly #disconnecting = new Set<Promise<void>>();
@@ -80,6 +82,14 @@ class SignalRHub<U extends HubUser> implements HubServer<U> {
     this.#methods = indexMethods(options.methods);
     this.#slots = new SlotRegistry(this.#settings.negotiateTimeoutMs);
     this.#tokens = connectionTokens(options.tokenSecret, this.#settings.negotiateTimeoutMs);
+    this.#httpHost = {
+      authenticate: (req, url) => this.#authenticate(req, url),
+      claim: (token, user) => this.#claim(token, user),
+      byToken: (token) => this.#slots.byToken(token),
+      attach: (slot, transport) => this.#attach(slot, transport),
+      longPolling: { pollTimeoutMs: this.#settings.longPollTimeoutMs, lingerMs: this.#settings.closeTimeoutMs },
+      maxMessageSize: this.#settings.maxMessageSize,
+    };
     this.groups = new GroupRegistry({
       isOpen: (id) => this.#slots.connection(id)?.isOpen === true,
       connectionIdsOf: (userId) => this.#slots.connectionsOf(userId).map((c) => c.id),
@@ -109,17 +119,17 @@ class SignalRHub<U extends HubUser> implements HubServer<U> {
   sendToGroup(group: string, target: string, ...args: unknown[]): number {
     const members = this.groups.memberSet(group);
     if (members === undefined) return 0;
-    const record = invocationRecord(target, args);
+    const message = new Outbound((protocol) => protocol.invocation(target, args));
     let sent = 0;
     for (const id of members) {
-      if (this.#slots.connection(id)?.sendRecord(record) === true) sent += 1;
+      if (this.#slots.connection(id)?.sendOutbound(message) === true) sent += 1;
     }
     return sent;
   }
 
   sendToUser(userId: string, target: string, ...args: unknown[]): number {
-    const record = invocationRecord(target, args);
-    return this.#slots.connectionsOf(userId).filter((c) => c.sendRecord(record)).length;
+    const message = new Outbound((protocol) => protocol.invocation(target, args));
+    return this.#slots.connectionsOf(userId).filter((c) => c.sendOutbound(message)).length;
   }
 
   close(): Promise<void> {
@@ -161,7 +171,15 @@ class SignalRHub<U extends HubUser> implements HubServer<U> {
         if (!res.headersSent) sendJson(res, 500, { error: "Negotiation failed." });
       });
     } else if (url.pathname === this.#settings.path) {
-      sendJson(res, 400, { error: "Only the WebSockets transport is supported; send a WebSocket upgrade." });
+      const allowed = this.#settings.allowedOrigins;
+      if (req.method === "OPTIONS") return answerPreflight(req, res, allowed);
+      const cors = corsHeaders(req, allowed);
+      const refusal = this.#closing !== undefined ? SHUTTING_DOWN : !originAllowed(req, allowed) ? FOREIGN_ORIGIN : undefined;
+      if (refusal !== undefined) return sendJson(res, refusal.status, { error: refusal.error }, cors);
+      serveHttpTransport(this.#httpHost, req, res, url, cors).catch((error: unknown) => {
+        this.#settings.logger.error({ err: error }, "hub HTTP transport request failed");
+        if (!res.headersSent) sendJson(res, 500, { error: "The request could not be handled." }, cors);
+      });
     } else if (this.#appListeners.length === 0) {
       sendJson(res, 404, { error: "Not found." });
     } else {
@@ -226,7 +244,14 @@ class SignalRHub<U extends HubUser> implements HubServer<U> {
       if (slot.state === "connecting") this.#slots.release(slot);
     });
     if (socket.destroyed) return this.#slots.release(slot);
-    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#attach(slot, ws));
+    this.#wss.handleUpgrade(req, socket, head, (ws) => {
+      if (this.#closing !== undefined) {
+        ws.terminate();
+        this.#slots.release(slot);
+        return;
+      }
+      this.#attach(slot, webSocketTransport(ws));
+    });
   }
 
   /** Finds or creates the slot for an upgrade; checks run after the await, so they cannot race. */
@@ -252,16 +277,11 @@ class SignalRHub<U extends HubUser> implements HubServer<U> {
     return this.#overLimit(user) ?? this.#slots.reserve(user, { negotiated: false, separateToken: true, id: { connectionId: checked.connectionId, token } });
   }
 
-  #attach(slot: Slot<U>, ws: WebSocket): void {
-    if (this.#closing !== undefined) {
-      ws.terminate();
-      this.#slots.release(slot);
-      return;
-    }
-    const connection = new HubConnection({
+  #attach(slot: Slot<U>, transport: (events: TransportEvents) => HubTransport): HubConnection<U> {
+    const connection = new HubConnection<U>({
       id: slot.connectionId,
       user: slot.user,
-      socket: ws,
+      transport,
       settings: this.#settings,
       events: this.#events,
       logger: this.#settings.logger,
@@ -275,6 +295,7 @@ class SignalRHub<U extends HubUser> implements HubServer<U> {
       rateLimit: this.#settings.rateLimit,
       logger: this.#settings.logger,
     });
+    return connection;
   }
 
   #connected(connection: HubConnection<U>): void {

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { HubConnection, HubUser } from "./connection.ts";
 import type { InvocationQueue } from "./invocations.ts";
+import type { LongPollingTransport } from "./transports.ts";
 
 /**
  * A connection from negotiate (or id-less upgrade) to close. `negotiated`: token handed out,
@@ -14,6 +15,8 @@ export interface Slot<U extends HubUser> {
   expiry: NodeJS.Timeout | undefined;
   connection: HubConnection<U> | undefined;
   queue: InvocationQueue<U> | undefined;
+  /** The long-polling transport, whose polls and DELETE arrive as separate requests. */
+  longPolling?: LongPollingTransport;
   /** Settles when `onConnected` has run (set at handshake). */
   ready: Promise<void> | undefined;
 }
