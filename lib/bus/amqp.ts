@@ -87,7 +87,8 @@ export function createAmqpTransport(options: AmqpTransportOptions): Transport {
     name: "amqp",
     async send(queue, message) {
       assertOpen();
-      await publish(queue, Buffer.from(message.body, "utf8"), publishOptions(message, {}));
+      const options = publishOptions(message, {});
+      await publish(queue, Buffer.from(message.body, "utf8"), message.transient === true ? { ...options, persistent: false } : options);
     },
     async consume(queue, onDelivery, { prefetch }) {
       assertOpen();
@@ -123,9 +124,9 @@ export function createAmqpTransport(options: AmqpTransportOptions): Transport {
       );
     },
     ...amqpDeadLetterOps({ link, ensureQueues, publish: (q, c, o) => publish(q, c, o), timeoutMs }),
-    async broadcast(topic, body) {
+    async broadcast(topic, body, options) {
       assertOpen();
-      await fanout.broadcast(topic, body);
+      await fanout.broadcast(topic, body, options);
     },
     subscribeBroadcast(topic, instanceId, onMessage) {
       assertOpen();

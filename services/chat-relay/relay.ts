@@ -115,7 +115,8 @@ export function createChatRelay(deps: ChatRelayDeps): ChatRelay {
       const payload: ChatSend = { serviceRequestId, senderId: user.id, ...input, expiresAt };
       const { promise, waiter } = wait(waiterKey(serviceRequestId, input.clientMessageId), deps.sendTimeoutMs + STORE_MARGIN_MS);
       try {
-        await deps.bus.publish(CHAT_QUEUE, createEnvelope(CHAT.sendType, payload, correlationId ? { correlationId } : {}));
+        // Transient: the waiter below times out and the sender retries, so the broker need not write it to disk.
+        await deps.bus.publish(CHAT_QUEUE, createEnvelope(CHAT.sendType, payload, correlationId ? { correlationId } : {}), { transient: true });
       } catch (cause) {
         deps.logger.warn({ err: describeError(cause).message }, "chat send could not be queued");
         waiter.reject(notStored("the message queue is unavailable", cause));
