@@ -23,20 +23,14 @@ const NOBODY: Participants = { customerId: "", technicianId: null };
 const COLUMNS = "id, service_request_id, sequence, sender_id, sender_role, text, sent_at";
 
 /**
- * Locks the counter row of every request in the batch (creating the missing ones), in id
- * order so two batches never deadlock. Holding them, the next statement's snapshot sees every
- * message stored before: no duplicate slips in, no sequence is taken twice.
- */
-const LOCK_SQL = `
-insert into chat_sequences (service_request_id, last_sequence)
-select r.id, 0 from service_requests r where r.id = any($1::uuid[]) order by r.id
-on conflict (service_request_id) do update set last_sequence = chat_sequences.last_sequence`;
-
-/**
- * Stores a batch in one statement: each send is checked as a single one would be (participant,
- * open request, not expired, client message id not stored before, first copy in the batch),
- * the allowed ones of each request take the next sequences in arrival order, and one row per
- * input says what became of it. The request rows are share-locked, so a reassignment waits.
+ * Stores a batch in one statement, one round trip: each send is checked as a single one would
+ * be (participant, open request, not expired, client message id not stored before, first copy
+ * in the batch), the allowed ones of each request take the next sequences in arrival order,
+ * and one row per input says what became of it. The request rows are share-locked, so a
+ * reassignment waits. The counter upsert locks each request's counter row (in id order, so two
+ * batches never deadlock) and always adds to its latest value, so sequences stay gap-free
+ * across concurrent batches; a duplicate racing in another batch trips the unique constraint
+ * and the batch is retried, when the earlier copy is found.
  */
 const STORE_SQL = `
 with input as (
@@ -59,13 +53,14 @@ with input as (
 ), counts as (
   select request_id, count(*) as added from allowed group by request_id
 ), bumped as (
-  update chat_sequences s set last_sequence = s.last_sequence + counts.added
-    from counts where s.service_request_id = counts.request_id
-  returning s.service_request_id, s.last_sequence - counts.added as base
+  insert into chat_sequences (service_request_id, last_sequence)
+  select request_id, added from counts order by request_id
+  on conflict (service_request_id) do update set last_sequence = chat_sequences.last_sequence + excluded.last_sequence
+  returning service_request_id, last_sequence
 ), inserted as (
   insert into chat_messages (id, service_request_id, sequence, client_message_id, sender_id, sender_role, text)
-  select a.id, a.request_id, b.base + a.k, a.client_message_id, a.sender_id, a.role, a.text
-    from allowed a join bumped b on b.service_request_id = a.request_id
+  select a.id, a.request_id, b.last_sequence - c.added + a.k, a.client_message_id, a.sender_id, a.role, a.text
+    from allowed a join bumped b on b.service_request_id = a.request_id join counts c on c.request_id = a.request_id
   returning ${COLUMNS}
 )
 select c.customer_id, c.technician_id, c.role, c.closed, c.copy, c.earlier,
@@ -73,31 +68,18 @@ select c.customer_id, c.technician_id, c.role, c.closed, c.copy, c.earlier,
   from checked c order by c.n`;
 
 /**
- * Stores many sends in one transaction (group commit): one round trip to lock, one to store,
- * whatever the batch size. Outcomes come back in input order; a second copy of a client
+ * Stores many sends in one transaction (group commit): one statement, whatever the batch size. Outcomes come back in input order; a second copy of a client
  * message id in the same batch gets the first copy's outcome, as a duplicate.
  */
 export async function storeBatch(pool: Pool, items: readonly BatchItem[]): Promise<StoreOutcome[]> {
-  const client = await pool.connect();
-  let rows: BatchRow[];
-  try {
-    await client.query("begin");
-    await client.query(LOCK_SQL, [[...new Set(items.map((item) => item.send.serviceRequestId))]]);
-    ({ rows } = await client.query<BatchRow>(STORE_SQL, [
-      items.map((item) => item.id),
-      items.map((item) => item.send.serviceRequestId),
-      items.map((item) => item.send.clientMessageId),
-      items.map((item) => item.send.senderId),
-      items.map((item) => item.send.text),
-      items.map((item) => item.send.expiresAt),
-    ]));
-    await client.query("commit");
-  } catch (error) {
-    await client.query("rollback").catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  const { rows } = await pool.query<BatchRow>(STORE_SQL, [
+    items.map((item) => item.id),
+    items.map((item) => item.send.serviceRequestId),
+    items.map((item) => item.send.clientMessageId),
+    items.map((item) => item.send.senderId),
+    items.map((item) => item.send.text),
+    items.map((item) => item.send.expiresAt),
+  ]);
   const outcomes = rows.map(toOutcome);
   return outcomes.map((outcome, n) => (rows[n]?.copy === "1" ? outcome : asDuplicate(outcomes, items, n)));
 }
