@@ -49,12 +49,18 @@ export function amqpBroadcast(link: AmqpLink, logger: Logger, timeoutMs: number)
   };
 
   return {
-    async broadcast(topic, body) {
+    async broadcast(topic, body, options) {
       const deadline = Date.now() + timeoutMs;
       const session = await link.session(timeoutMs);
       await ensureExchange(session, topic);
       const channel = await confirmChannel(session);
-      await publishConfirmed(channel, topic, Buffer.from(body, "utf8"), Math.max(1, deadline - Date.now()));
+      const content = Buffer.from(body, "utf8");
+      if (options?.confirm === false) {
+        // Fire and forget: the broker still confirms, nobody waits for it.
+        channel.publish(topic, "", content, { persistent: false, contentType: "application/json" }, () => undefined);
+        return;
+      }
+      await publishConfirmed(channel, topic, content, Math.max(1, deadline - Date.now()));
     },
     async subscribeBroadcast(topic, instanceId, onMessage) {
       const subscription = await subscribe({ link, logger: logger.child({ topic }), topic, instanceId, timeoutMs, onMessage });

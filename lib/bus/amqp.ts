@@ -82,7 +82,8 @@ export function createAmqpTransport(options: AmqpTransportOptions): Transport {
   return withLifecycle({
     name: "amqp",
     async send(queue, message) {
-      await publish(queue, Buffer.from(message.body, "utf8"), publishOptions(message, {}));
+      const options = publishOptions(message, {});
+      await publish(queue, Buffer.from(message.body, "utf8"), message.transient === true ? { ...options, persistent: false } : options);
     },
     async consume(queue, onDelivery, { prefetch }) {
       const subscription = await startAmqpConsumer({
@@ -116,8 +117,8 @@ export function createAmqpTransport(options: AmqpTransportOptions): Transport {
       );
     },
     ...amqpDeadLetterOps({ link, ensureQueues, publish: (q, c, o) => publish(q, c, o), timeoutMs }),
-    async broadcast(topic, body) {
-      await fanout.broadcast(topic, body);
+    async broadcast(topic, body, options) {
+      await fanout.broadcast(topic, body, options);
     },
     subscribeBroadcast(topic, instanceId, onMessage) {
       return fanout.subscribeBroadcast(topic, instanceId, onMessage);

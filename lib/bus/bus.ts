@@ -55,8 +55,11 @@ export interface Bus {
   readonly transport: string;
   /** The broker's name for a logical queue (the configured prefix applied). */
   queueName(queue: string): string;
-  /** Validates and sends; resolves once the broker has the message durably. */
-  publish(queue: string, message: Envelope): Promise<void>;
+  /**
+   * Validates and sends; resolves once the broker has the message durably (or, `transient`,
+   * in memory: for a sender whose own timeout and retry cover a loss).
+   */
+  publish(queue: string, message: Envelope, options?: { readonly transient?: boolean }): Promise<void>;
   consume(queue: string, handler: MessageHandler, options?: ConsumeOptions): Promise<Consumer>;
   depth(queue: string): Promise<QueueDepth>;
   readonly deadLetters: DeadLetters;
@@ -66,7 +69,7 @@ export interface Bus {
    * Validates and fans out to every instance subscribed to `topic` (not durable); throws
    * BUS_BROADCAST_UNSUPPORTED when the transport has no fan-out.
    */
-  broadcast(topic: string, message: Envelope): Promise<void>;
+  broadcast(topic: string, message: Envelope, options?: { readonly confirm?: boolean }): Promise<void>;
   /** Calls `handler` with every valid envelope broadcast on `topic` from now on; invalid ones are logged and dropped. */
   subscribeBroadcast(topic: string, instanceId: string, handler: (message: Envelope) => void): Promise<Consumer>;
   ping(): Promise<void>;
@@ -94,13 +97,14 @@ export function createBus(deps: BusDeps): Bus {
   return {
     transport: transport.name,
     queueName: name,
-    async publish(queue, message) {
+    async publish(queue, message, options) {
       const envelope = validator.validate(message);
       await transport.send(name(queue), {
         messageId: envelope.id,
         type: envelope.type,
         correlationId: envelope.correlationId,
         body: JSON.stringify(envelope),
+        ...(options?.transient === true ? { transient: true } : {}),
       });
     },
     async consume(queue, handler, options = {}) {
@@ -129,10 +133,10 @@ export function createBus(deps: BusDeps): Bus {
       purge: (queue, selector) => transport.purgeDeadLetters(name(queue), selector),
     },
     canBroadcast: transport.broadcast !== undefined && transport.subscribeBroadcast !== undefined,
-    async broadcast(topic, message) {
+    async broadcast(topic, message, options) {
       const envelope = validator.validate(message);
       if (transport.broadcast === undefined) throw unsupported(transport.name);
-      await transport.broadcast(name(topic), JSON.stringify(envelope));
+      await transport.broadcast(name(topic), JSON.stringify(envelope), options);
     },
     async subscribeBroadcast(topic, instanceId, handler) {
       if (transport.subscribeBroadcast === undefined) throw unsupported(transport.name);

@@ -19,6 +19,11 @@ export interface OutgoingMessage {
   readonly correlationId: string;
   /** The envelope serialised as JSON. */
   readonly body: string;
+  /**
+   * The sender's own acknowledgement covers loss (it times out and retries), so the broker
+   * need not write the message to disk. Transports without that distinction ignore it.
+   */
+  readonly transient?: boolean;
 }
 
 /** Why and when a message was dead-lettered. */
@@ -84,8 +89,12 @@ export interface TransportConsumeOptions {
  * it, so callers must be able to catch up from their own store.
  */
 export interface BroadcastCapability {
-  /** Resolves once the broker has accepted the message for every current subscriber. */
-  broadcast(topic: string, body: string): Promise<void>;
+  /**
+   * Resolves once the broker has accepted the message for every current subscriber; with
+   * `confirm: false`, once it is handed to the connection (callers that catch up from their
+   * own store do not need the broker's word).
+   */
+  broadcast(topic: string, body: string, options?: { readonly confirm?: boolean }): Promise<void>;
   /**
    * Subscribes this instance; `instanceId` names its queue/subscription. The subscription
    * survives broker reconnects (messages broadcast while disconnected are missed).

@@ -18,14 +18,32 @@ export function createMessage<T extends MessageType>(type: T, payload: MessagePa
   return createEnvelope(type, payload, { ...(correlationId ? { correlationId } : {}), ...(id ? { id } : {}) }) as Message<T>;
 }
 
-/** Publishes to the queue the catalogue routes `type` to. */
-export function publish<T extends QueuedType>(bus: Pick<Bus, "publish">, type: T, payload: MessagePayloads[T], options?: MessageOptions): Promise<void> {
-  return bus.publish(queueOf(type), createMessage(type, payload, options));
+/**
+ * Publishes to the queue the catalogue routes `type` to. `transient` skips the broker's disk
+ * write where a lost message is covered otherwise (the sender times out and retries).
+ */
+export function publish<T extends QueuedType>(
+  bus: Pick<Bus, "publish">,
+  type: T,
+  payload: MessagePayloads[T],
+  options: MessageOptions & { readonly transient?: boolean } = {},
+): Promise<void> {
+  const message = createMessage(type, payload, options);
+  return options.transient === true ? bus.publish(queueOf(type), message, { transient: true }) : bus.publish(queueOf(type), message);
 }
 
-/** Broadcasts on the topic the catalogue routes `type` to. */
-export function broadcast<T extends BroadcastType>(bus: Pick<Bus, "broadcast">, type: T, payload: MessagePayloads[T], options?: MessageOptions): Promise<void> {
-  return bus.broadcast(topicOf(type), createMessage(type, payload, options));
+/**
+ * Broadcasts on the topic the catalogue routes `type` to. `confirm: false` does not wait for
+ * the broker, for fan-outs whose loss the receivers repair themselves (chat catch-up).
+ */
+export function broadcast<T extends BroadcastType>(
+  bus: Pick<Bus, "broadcast">,
+  type: T,
+  payload: MessagePayloads[T],
+  options: MessageOptions & { readonly confirm?: boolean } = {},
+): Promise<void> {
+  const message = createMessage(type, payload, options);
+  return options.confirm === false ? bus.broadcast(topicOf(type), message, { confirm: false }) : bus.broadcast(topicOf(type), message);
 }
 
 /** A handler that sees only the message types its queue carries, typed. */

@@ -1,11 +1,12 @@
 import type { Server } from "node:http";
 import type { TokenVerifier } from "../../lib/auth/index.ts";
-import { AppError } from "../../lib/errors/index.ts";
+import { AppError, describeError } from "../../lib/errors/index.ts";
 import type { Logger } from "../../lib/log/index.ts";
 import { createHubServer, HubError } from "./signalr/index.ts";
 import type { HubMethodContext, HubServer, RateLimit } from "./signalr/index.ts";
 import { CHAT } from "./model.ts";
 import type { ChatMessage, ChatUser, Participants } from "./model.ts";
+import { createReorderBuffer } from "./ordering.ts";
 import type { ChatRelay, ChatSink } from "./relay.ts";
 import { roleOf } from "./store.ts";
 
@@ -19,17 +20,33 @@ export interface ChatHubOptions {
   readonly clientTimeoutMs?: number;
   /** Invocations per connection; default the hub's (20 at once, 10 per second). */
   readonly rateLimit?: RateLimit | false;
+  /** Signs connection tokens; see `HubServerOptions.tokenSecret`. */
+  readonly tokenSecret?: string;
 }
 
-/** Message ids this instance pushed lately, per group, so a redelivered fan-out is not pushed twice. */
-const RECENT_PER_GROUP = 256;
+/** The fan-out sink of one instance, plus what the hub's join tells it. */
+export interface HubSink extends ChatSink {
+  /** A connection is joining the request's group; pushes start after `lastSequence` when the group is new here. */
+  opened(serviceRequestId: string, lastSequence: number): void;
+  close(): void;
+}
+
+/** How long an out-of-order gap may stay open before it is read from the database. */
+export const DEFAULT_GAP_TIMEOUT_MS = 150;
 
 /**
- * The fan-out sink over a hub: pushes to the request's group, first dropping members who are no
- * longer participants (a reassigned technician), and skips messages it already pushed.
+ * The fan-out sink over a hub: pushes to the request's group in sequence order (through a
+ * reorder buffer that fills gaps from the database), first dropping members who are no longer
+ * participants (a reassigned technician).
  */
-export function hubSink(hub: () => HubServer<ChatUser>): ChatSink {
-  const recent = new Map<string, Set<string>>();
+export function hubSink(
+  hub: () => HubServer<ChatUser>,
+  deps: {
+    readonly catchUp: (serviceRequestId: string, after: number) => Promise<readonly ChatMessage[]>;
+    readonly logger: Logger;
+    readonly gapTimeoutMs?: number;
+  },
+): HubSink {
   const evict = (group: string, participants: Participants) => {
     const server = hub();
     const told = new Set<string>();
@@ -43,21 +60,21 @@ export function hubSink(hub: () => HubServer<ChatUser>): ChatSink {
       }
     }
   };
+  const ordered = createReorderBuffer({
+    gapTimeoutMs: deps.gapTimeoutMs ?? DEFAULT_GAP_TIMEOUT_MS,
+    hasMembers: (group) => hub().groups.members(group).length > 0,
+    catchUp: deps.catchUp,
+    push(message, participants) {
+      evict(message.serviceRequestId, participants);
+      hub().sendToGroup(message.serviceRequestId, CHAT.receivedTarget, message);
+    },
+    onCatchUpError: (group, error) => deps.logger.warn({ err: describeError(error).message, serviceRequestId: group }, "chat catch-up failed; retrying"),
+  });
   return {
-    deliver(message: ChatMessage, participants: Participants) {
-      const group = message.serviceRequestId;
-      const seen = recent.get(group) ?? new Set<string>();
-      if (seen.has(message.id)) return;
-      seen.add(message.id);
-      if (seen.size > RECENT_PER_GROUP) seen.delete(seen.values().next().value as string);
-      recent.set(group, seen);
-      evict(group, participants);
-      hub().sendToGroup(group, CHAT.receivedTarget, message);
-      if (hub().groups.members(group).length === 0) recent.delete(group);
-    },
-    participantsChanged(serviceRequestId: string, participants: Participants) {
-      evict(serviceRequestId, participants);
-    },
+    deliver: (message, participants) => ordered.arrived(message, participants),
+    participantsChanged: evict,
+    opened: (serviceRequestId, lastSequence) => ordered.opened(serviceRequestId, lastSequence),
+    close: () => ordered.close(),
   };
 }
 
@@ -90,14 +107,15 @@ function idArg(value: unknown): string {
 }
 
 /** The chat hub's methods over a relay. */
-export function chatHubMethods(relay: ChatRelay, hub: () => HubServer<ChatUser>) {
+export function chatHubMethods(relay: ChatRelay, hub: () => HubServer<ChatUser>, sink: HubSink) {
   return {
     JoinServiceRequest: ({ connection, user, args }: HubMethodContext<ChatUser>) =>
       asHubCall(async () => {
         const id = idArg(args[0]);
         const after = sequenceArg(args[1]);
-        await relay.authorize(user, id);
+        const { lastSequence } = await relay.authorize(user, id);
         // Joined before reading, so nothing stored in between is missed (at worst seen twice).
+        sink.opened(id, lastSequence);
         hub().groups.add(connection.id, id);
         return relay.history(user, id, after, CHAT.maxPage);
       }),
@@ -113,6 +131,7 @@ export function chatHubMethods(relay: ChatRelay, hub: () => HubServer<ChatUser>)
 export function createChatHub(init: {
   readonly server: Server;
   readonly relay: ChatRelay;
+  readonly sink: HubSink;
   readonly verifyToken: TokenVerifier;
   readonly logger: Logger;
   readonly options: ChatHubOptions;
@@ -126,11 +145,12 @@ export function createChatHub(init: {
       const principal = await init.verifyToken(token);
       return { id: principal.subject, role: principal.role };
     },
-    methods: chatHubMethods(init.relay, () => hub),
+    methods: chatHubMethods(init.relay, () => hub, init.sink),
     maxConnectionsPerUser: init.options.maxConnectionsPerUser,
     ...(init.options.keepAliveMs === undefined ? {} : { keepAliveMs: init.options.keepAliveMs }),
     ...(init.options.clientTimeoutMs === undefined ? {} : { clientTimeoutMs: init.options.clientTimeoutMs }),
     ...(init.options.rateLimit === undefined ? {} : { rateLimit: init.options.rateLimit }),
+    ...(init.options.tokenSecret === undefined ? {} : { tokenSecret: init.options.tokenSecret }),
   });
   return hub;
 }

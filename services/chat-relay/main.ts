@@ -23,6 +23,8 @@ export const chatRelayService: ServiceDefinition<ChatRelayConfig> = {
       logger: platform.logger.child({ service: "chat-relay", instance: config.instanceId }),
       metrics: platform.metrics,
       verifyToken: platform.verifyToken,
+      // Shared by every instance, so a client may negotiate on one and connect to another.
+      ...(platform.config.jwtSecret === undefined ? {} : { connectionSecret: platform.config.jwtSecret }),
       config,
       worker: {
         concurrency: worker.concurrency,

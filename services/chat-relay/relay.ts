@@ -32,8 +32,11 @@ export interface ChatRelayDeps {
 export interface ChatRelay {
   /** Subscribes to the fan-out; call before serving. */
   start(): Promise<void>;
-  /** Checks the caller may use the request's chat; throws CHAT_FORBIDDEN (403) otherwise. */
-  authorize(user: ChatUser, serviceRequestId: string): Promise<Participants>;
+  /**
+   * Checks the caller may use the request's chat; throws CHAT_FORBIDDEN (403) otherwise.
+   * Resolves with the participants and the request's latest sequence.
+   */
+  authorize(user: ChatUser, serviceRequestId: string): Promise<Participants & { readonly lastSequence: number }>;
   /** Messages after `after`, in order, at most `limit` (and {@link CHAT.maxPage}). */
   history(user: ChatUser, serviceRequestId: string, after: number, limit: number): Promise<ChatMessage[]>;
   /** Resolves with the stored message once it is stored; CHAT_NOT_STORED (503) when it was not. */
@@ -110,7 +113,8 @@ export function createChatRelay(deps: ChatRelayDeps): ChatRelay {
       const payload: ChatSend = { serviceRequestId, senderId: user.id, ...input, expiresAt };
       const { promise, waiter } = wait(waiterKey(serviceRequestId, input.clientMessageId), deps.sendTimeoutMs + STORE_MARGIN_MS);
       try {
-        await publish(deps.bus, "chat.send", payload, { correlationId });
+        // Transient: the waiter below times out and the sender retries, so the broker need not write it to disk.
+        await publish(deps.bus, "chat.send", payload, { correlationId, transient: true });
       } catch (cause) {
         deps.logger.warn({ err: describeError(cause).message }, "chat send could not be queued");
         waiter.reject(notStored("the message queue is unavailable", cause));

@@ -13,10 +13,12 @@ import type { HubServer, RateLimit } from "./signalr/index.ts";
 import type { ChatRelayConfig } from "./config.ts";
 import { createChatHub, hubSink } from "./hub.ts";
 import { createChatApp, loadChatSchemas } from "./http.ts";
+import { CHAT } from "./model.ts";
 import type { ChatUser } from "./model.ts";
 import { createChatRelay } from "./relay.ts";
 import type { ChatRelay } from "./relay.ts";
 import { startRetentionJob } from "./retention.ts";
+import { messagesAfter } from "./store.ts";
 import { startChatWorker } from "./worker.ts";
 
 /** What one relay instance runs on. */
@@ -34,6 +36,11 @@ export interface ChatRelayDeps {
    * timeout) and the hub's invocation rate limit.
    */
   readonly hub?: { readonly keepAliveMs?: number; readonly clientTimeoutMs?: number; readonly rateLimit?: RateLimit | false };
+  /**
+   * Signs SignalR connection tokens so any instance accepts a client that negotiated on
+   * another; every instance needs the same one (the JWT secret). Without it, per instance.
+   */
+  readonly connectionSecret?: string;
   /** The retention job's clock. */
   readonly clock?: () => Date;
   /** Another service's server (the API's) to serve on instead of listening on CHAT_PORT. */
@@ -62,13 +69,17 @@ export async function startChatRelay(deps: ChatRelayDeps): Promise<ChatRelayInst
     throw new AppError("CHAT_NEEDS_BROADCAST", `the ${deps.bus.transport} bus has no broadcast; chat needs amqp or postgres`);
   }
   const late: { hub?: HubServer<ChatUser> } = {};
+  const sink = hubSink(() => late.hub as HubServer<ChatUser>, {
+    catchUp: (serviceRequestId, after) => messagesAfter(deps.pool, serviceRequestId, after, CHAT.maxPage),
+    logger,
+  });
   const relay = createChatRelay({
     pool: deps.pool,
     bus: deps.bus,
     logger: logger.child({ component: "chat-relay" }),
     instanceId: config.instanceId,
     sendTimeoutMs: config.sendTimeoutMs,
-    sink: hubSink(() => late.hub as HubServer<ChatUser>),
+    sink,
   });
   const chat = createChatApp({ relay, schemas: await loadChatSchemas(), verifyToken: deps.verifyToken, logger, metrics: deps.metrics });
   const listener = getRequestListener(chat.app.fetch);
@@ -77,9 +88,14 @@ export async function startChatRelay(deps: ChatRelayDeps): Promise<ChatRelayInst
   const hub = (late.hub = createChatHub({
     server: http.server,
     relay,
+    sink,
     verifyToken: deps.verifyToken,
     logger,
-    options: { maxConnectionsPerUser: config.maxConnectionsPerUser, ...deps.hub },
+    options: {
+      maxConnectionsPerUser: config.maxConnectionsPerUser,
+      ...deps.hub,
+      ...(deps.connectionSecret === undefined ? {} : { tokenSecret: deps.connectionSecret }),
+    },
   }));
   await relay.start();
   let worker: Consumer | undefined;
@@ -94,6 +110,7 @@ export async function startChatRelay(deps: ChatRelayDeps): Promise<ChatRelayInst
     if (config.runWorker) worker = await startChatWorker({ pool: deps.pool, bus: deps.bus }, deps.worker);
     url = await http.open();
   } catch (error) {
+    sink.close();
     await Promise.allSettled([worker?.close(), relay.close(), retention.stop(), hub.close().then(() => http.close())]);
     throw error;
   }
@@ -106,6 +123,7 @@ export async function startChatRelay(deps: ChatRelayDeps): Promise<ChatRelayInst
       await hub.close();
       await worker?.close();
       await relay.close();
+      sink.close();
       await retention.stop();
       await http.close();
     },

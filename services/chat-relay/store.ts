@@ -1,5 +1,4 @@
 import type { Pool, PoolClient } from "../../lib/db/index.ts";
-import type { ChatSend } from "../../lib/messages/index.ts";
 import type { ChatMessage, Participants } from "./model.ts";
 
 type Db = Pool | PoolClient;
@@ -7,6 +6,11 @@ type Db = Pool | PoolClient;
 /** A service request as chat sees it. */
 export interface ChatRequest extends Participants {
   readonly closedAt: Date | null;
+}
+
+/** A service request and the sequence of its latest message (0 before the first). */
+export interface ChatRequestState extends ChatRequest {
+  readonly lastSequence: number;
 }
 
 interface MessageRow {
@@ -33,14 +37,21 @@ function toMessage(row: MessageRow): ChatMessage {
   };
 }
 
-/** The request's customer, technician and closing time, or undefined when there is no such request. */
-export async function findChatRequest(db: Db, serviceRequestId: string): Promise<ChatRequest | undefined> {
-  const { rows } = await db.query<{ customer_id: string; technician_id: string | null; closed_at: Date | null }>(
-    "select customer_id, technician_id, closed_at from service_requests where id = $1",
+/**
+ * The request's customer, technician, closing time and latest sequence, or undefined when
+ * there is no such request.
+ */
+export async function findChatRequest(db: Db, serviceRequestId: string): Promise<ChatRequestState | undefined> {
+  const { rows } = await db.query<{ customer_id: string; technician_id: string | null; closed_at: Date | null; last_sequence: string | null }>(
+    `select r.customer_id, r.technician_id, r.closed_at, s.last_sequence
+       from service_requests r left join chat_sequences s on s.service_request_id = r.id
+      where r.id = $1`,
     [serviceRequestId],
   );
   const row = rows[0];
-  return row && { customerId: row.customer_id, technicianId: row.technician_id, closedAt: row.closed_at };
+  return (
+    row && { customerId: row.customer_id, technicianId: row.technician_id, closedAt: row.closed_at, lastSequence: Number(row.last_sequence ?? 0) }
+  );
 }
 
 /** Up to `limit` messages with a sequence above `after`, in sequence order. */
@@ -70,7 +81,7 @@ export async function findRequestAndEarlier(
   if (row === undefined) return { request: undefined, earlier: undefined };
   return {
     request: { customerId: row.customer_id, technicianId: row.technician_id, closedAt: row.closed_at },
-    earlier: row.earlier === null ? undefined : fromJson(row.earlier),
+    earlier: row.earlier === null ? undefined : messageFromJson(row.earlier),
   };
 }
 
@@ -79,78 +90,12 @@ export type StoreOutcome =
   | { readonly outcome: "stored" | "duplicate"; readonly message: ChatMessage; readonly participants: Participants }
   | { readonly outcome: "rejected"; readonly code: string; readonly reason: string; readonly participants: Participants };
 
-const NOBODY: Participants = { customerId: "", technicianId: null };
+/** A message as `row_to_json` gives it. */
+export type MessageJson = Omit<MessageRow, "sent_at" | "sequence"> & { readonly sent_at: string; readonly sequence: number };
 
-/**
- * Stores a send in one statement (one round trip, its own transaction): the request row is
- * share-locked (a reassignment waits), the sender checked against it, the counter row bumped
- * (which serialises senders of one request, so sequences have no gaps) and the message
- * inserted only when every check passes. A client message id seen before returns the stored
- * message; a send past `expiresAt` (database clock) is refused.
- */
-export async function storeMessage(pool: Pool, send: ChatSend, id: string): Promise<StoreOutcome> {
-  const { rows } = await pool.query<StoreRow>(STORE_SQL, [
-    id,
-    send.serviceRequestId,
-    send.clientMessageId,
-    send.senderId,
-    send.text,
-    send.expiresAt,
-  ]);
-  const row = rows[0];
-  if (row?.customer_id === undefined || row.customer_id === null) {
-    return rejected("CHAT_FORBIDDEN", "You are not a participant of this service request.", NOBODY);
-  }
-  const participants = { customerId: row.customer_id, technicianId: row.technician_id };
-  if (row.inserted !== null) return { outcome: "stored", message: fromJson(row.inserted), participants };
-  if (row.earlier !== null) return { outcome: "duplicate", message: fromJson(row.earlier), participants };
-  if (row.role === null) return rejected("CHAT_FORBIDDEN", "You are not a participant of this service request.", participants);
-  if (row.closed) return rejected("CHAT_CLOSED", "This service request is closed.", participants);
-  return rejected("CHAT_SEND_EXPIRED", "The message was not stored in time; send it again.", participants);
-}
-
-interface StoreRow {
-  readonly customer_id: string | null;
-  readonly technician_id: string | null;
-  readonly role: "customer" | "technician" | null;
-  readonly closed: boolean | null;
-  readonly earlier: MessageJson | null;
-  readonly inserted: MessageJson | null;
-}
-
-type MessageJson = Omit<MessageRow, "sent_at" | "sequence"> & { readonly sent_at: string; readonly sequence: number };
-
-function fromJson(row: MessageJson): ChatMessage {
+/** A message from its `row_to_json` form. */
+export function messageFromJson(row: MessageJson): ChatMessage {
   return toMessage({ ...row, sequence: String(row.sequence), sent_at: new Date(row.sent_at) });
-}
-
-/** $1 id, $2 request, $3 client message id, $4 sender, $5 text, $6 expires at. */
-const STORE_SQL = `
-with req as (
-  select customer_id, technician_id, closed_at is not null as closed,
-         case when customer_id = $4 then 'customer' when technician_id = $4 then 'technician' end as role
-    from service_requests where id = $2 for share
-), earlier as (
-  select ${MESSAGE_COLUMNS} from chat_messages where service_request_id = $2 and client_message_id = $3
-), allowed as (
-  select role from req
-   where role is not null and not closed and clock_timestamp() < $6::timestamptz and not exists (select 1 from earlier)
-), next as (
-  insert into chat_sequences (service_request_id, last_sequence) select $2, 1 from allowed
-  on conflict (service_request_id) do update set last_sequence = chat_sequences.last_sequence + 1
-  returning last_sequence
-), inserted as (
-  insert into chat_messages (id, service_request_id, sequence, client_message_id, sender_id, sender_role, text)
-  select $1, $2, next.last_sequence, $3, $4, allowed.role, $5 from next, allowed
-  returning ${MESSAGE_COLUMNS}
-)
-select req.customer_id, req.technician_id, req.role, req.closed,
-       (select row_to_json(e) from earlier e) as earlier,
-       (select row_to_json(i) from inserted i) as inserted
-  from (select 1) one left join req on true`;
-
-function rejected(code: string, reason: string, participants: Participants): StoreOutcome {
-  return { outcome: "rejected", code, reason, participants };
 }
 
 /** The sender's role in the conversation, or undefined for an outsider. */

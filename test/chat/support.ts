@@ -1,4 +1,6 @@
 import { randomUUID } from "node:crypto";
+import type { HttpTransportType } from "@microsoft/signalr";
+import { MessagePackHubProtocol } from "@microsoft/signalr-protocol-msgpack";
 import { inject } from "vitest";
 import { createTokenSigner, createTokenVerifier } from "../../lib/auth/index.ts";
 import type { Role } from "../../lib/auth/index.ts";
@@ -109,6 +111,7 @@ export async function startTestRelay(
     logger: testLogger(),
     metrics: createMetrics(),
     verifyToken: createTokenVerifier(SECRET),
+    connectionSecret: SECRET,
     config: relayConfig(overrides),
     worker: { concurrency: 4, maxAttempts: 20, backoff: { baseMs: 50, maxMs: 400 } },
     ...(hub === undefined ? {} : { hub }),
@@ -149,9 +152,17 @@ export interface ChatClient {
   stop(): Promise<void>;
 }
 
+/** Which transport and hub protocol the official client uses; WebSockets and JSON when not said. */
+export interface ClientVariant {
+  readonly transport?: HttpTransportType;
+  readonly protocol?: "json" | "messagepack";
+}
+
 /** Connects the real @microsoft/signalr client to a relay's hub as `user`. */
-export async function connectClient(hubUrl: string, token: string): Promise<ChatClient> {
-  const connection = officialClient(hubUrl, token);
+export async function connectClient(hubUrl: string, token: string, variant: ClientVariant = {}): Promise<ChatClient> {
+  const options = variant.transport === undefined ? {} : { transport: variant.transport };
+  const protocol = variant.protocol === "messagepack" ? new MessagePackHubProtocol() : undefined;
+  const connection = officialClient(hubUrl, token, options, undefined, protocol);
   const received: ChatMessage[] = [];
   const removed: string[] = [];
   connection.on("OnMessageReceived", (message: ChatMessage) => received.push(message));

@@ -265,15 +265,14 @@ describe("infra/k8s/base Ingress", () => {
     }
   });
 
-  it("keeps hub WebSockets open, and on the relay pod that negotiated them", async () => {
+  it("keeps hub WebSockets open, on any relay pod", async () => {
     const routes = routesOf(await ingresses());
     const hub = routes.find((r) => r.path === "/hubs/chat")?.ingress.metadata.annotations ?? {};
     // Well past nginx's 60 s default and the hub's 15 s keep-alive and 30 s client timeout.
     expect(Number(hub["nginx.ingress.kubernetes.io/proxy-read-timeout"])).toBeGreaterThanOrEqual(3600);
     expect(Number(hub["nginx.ingress.kubernetes.io/proxy-send-timeout"])).toBeGreaterThanOrEqual(3600);
-    // A negotiated connection token lives in one pod's memory: the socket must follow the cookie there.
-    expect(hub["nginx.ingress.kubernetes.io/affinity"]).toBe("cookie");
-    expect(hub["nginx.ingress.kubernetes.io/session-cookie-path"]).toBe("/hubs/chat");
+    // Connection tokens are signed, not kept in one pod's memory: no sticky sessions needed.
+    expect(Object.keys(hub).filter((name) => /affinity|session-cookie/.test(name))).toEqual([]);
   });
 
   it("lets uploads stream through to the API's own size limits", async () => {

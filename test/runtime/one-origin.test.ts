@@ -54,6 +54,8 @@ describe("`start all` serves the API and the chat hub on one origin", () => {
       BACKUP_INTERVAL_MS: "0",
     });
     await waitFor(() => ready(origin, run), { timeoutMs: 50_000, what: "start all" });
+    // The API may answer ready before the services after it have taken their place on its server.
+    await waitFor(() => run.stderr().includes("chat-relay: "), { timeoutMs: 30_000, what: "the chat relay to serve" });
   });
 
   afterAll(async () => {
@@ -80,7 +82,10 @@ describe("`start all` serves the API and the chat hub on one origin", () => {
     });
     expect(negotiate.status).toBe(200);
     expect(negotiate.headers.get("access-control-allow-origin")).toBe("https://app.example");
-    expect(await negotiate.json()).toMatchObject({ negotiateVersion: 1, availableTransports: [{ transport: "WebSockets" }] });
+    expect(await negotiate.json()).toMatchObject({
+      negotiateVersion: 1,
+      availableTransports: [{ transport: "WebSockets" }, { transport: "ServerSentEvents" }, { transport: "LongPolling" }],
+    });
     expect((await fetch(`${origin}/hubs/chat/negotiate`, { method: "POST" })).status).toBe(401);
     // The API's own routes and error bodies are untouched by the hub in front of them.
     expect((await fetch(`${origin}/health/live`)).status).toBe(200);

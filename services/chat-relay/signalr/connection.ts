@@ -1,18 +1,32 @@
-import type { RawData, WebSocket } from "ws";
 import { AppError } from "../../../lib/errors/index.ts";
 import type { Logger } from "../../../lib/log/index.ts";
-import {
-  HANDSHAKE_OK,
-  PING_RECORD,
-  ProtocolError,
-  closeRecord,
-  handshakeErrorRecord,
-  invocationRecord,
-  parseHandshakeRequest,
-  parseHubMessage,
-  splitRecords,
-} from "./protocol.ts";
-import type { InvocationMessage } from "./protocol.ts";
+import { messagePackProtocol } from "./messagepack.ts";
+import { HANDSHAKE_OK, ProtocolError, handshakeErrorRecord, jsonProtocol, parseHandshakeRequest } from "./protocol.ts";
+import type { Encoded, HubProtocol, InboundMessage, InvocationMessage } from "./protocol.ts";
+import type { HubTransport, TransportEvents } from "./transports.ts";
+
+/** The hub protocols a client may ask for in its handshake, by name. */
+const PROTOCOLS: ReadonlyMap<string, HubProtocol> = new Map([jsonProtocol, messagePackProtocol].map((p) => [p.name, p]));
+
+/**
+ * A message to many connections, encoded at most once per protocol (a group broadcast of one
+ * message to JSON and MessagePack clients encodes it twice, not once per member).
+ */
+export class Outbound {
+  readonly #encode: (protocol: HubProtocol) => Encoded;
+  readonly #encoded = new Map<HubProtocol, Encoded>();
+
+  constructor(encode: (protocol: HubProtocol) => Encoded) {
+    this.#encode = encode;
+  }
+
+  /** The message in `protocol`'s encoding. */
+  in(protocol: HubProtocol): Encoded {
+    let encoded = this.#encoded.get(protocol);
+    if (encoded === undefined) this.#encoded.set(protocol, (encoded = this.#encode(protocol)));
+    return encoded;
+  }
+}
 
 /** What the hub needs to know about an authenticated caller; the domain adds role and the like. */
 export interface HubUser {
@@ -40,14 +54,15 @@ type State = "handshake" | "open" | "closing" | "closed";
 
 const NORMAL_CLOSE_CODES = new Set([1000, 1001, 1005]);
 
-function toBuffer(data: RawData): Buffer {
-  if (Buffer.isBuffer(data)) return data;
-  return Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
-}
+const HANDSHAKE_END = 0x1e;
+
+/** A Ping, encoded once per protocol for every connection. */
+const PING = new Outbound((protocol) => protocol.ping);
 
 /**
- * One client of the hub over one WebSocket: handshake, record framing, keep-alive and client
- * timeout. Invocations are handed to the hub; everything sent goes out as whole records.
+ * One client of the hub over one transport (WebSockets, Server-Sent Events or long polling):
+ * handshake, the protocol it chose (JSON or MessagePack), keep-alive and client timeout.
+ * Invocations are handed to the hub; everything sent goes out as whole messages.
  */
 export class HubConnection<U extends HubUser = HubUser> {
   /** Public id, used for groups; never the secret connection token. */
@@ -59,12 +74,14 @@ export class HubConnection<U extends HubUser = HubUser> {
   /** Resolves once the socket is closed (before `onDisconnected` has run). */
   readonly closed: Promise<void>;
 
-  readonly #socket: WebSocket;
+  readonly #transport: HubTransport;
   readonly #settings: ConnectionSettings;
   readonly #events: ConnectionEvents<U>;
   readonly #logger: Logger;
   #state: State = "handshake";
-  #unterminated = "";
+  #handshakeBytes: Buffer = Buffer.alloc(0);
+  #protocol: HubProtocol = jsonProtocol;
+  #read: (bytes: Buffer) => InboundMessage[] = () => [];
   #error: Error | undefined;
   #handshakeTimer: NodeJS.Timeout | undefined;
   #keepAliveTimer: NodeJS.Timeout | undefined;
@@ -74,21 +91,22 @@ export class HubConnection<U extends HubUser = HubUser> {
   constructor(init: {
     id: string;
     user: U;
-    socket: WebSocket;
+    /** Opens the transport with this connection's event handlers. */
+    transport: (events: TransportEvents) => HubTransport;
     settings: ConnectionSettings;
     events: ConnectionEvents<U>;
     logger: Logger;
   }) {
     this.id = init.id;
     this.user = init.user;
-    this.#socket = init.socket;
     this.#settings = init.settings;
     this.#events = init.events;
     this.#logger = init.logger;
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
-    this.#socket.on("message", (data, isBinary) => this.#onData(data, isBinary));
-    this.#socket.on("error", (error) => (this.#error ??= error));
-    this.#socket.on("close", (code) => this.#onSocketClosed(code));
+    this.#transport = init.transport({
+      received: (bytes, frame) => this.#onData(bytes, frame),
+      ended: (code, error) => this.#onTransportEnded(code, error),
+    });
     this.#handshakeTimer = setTimeout(() => this.#refuse("Handshake timed out."), init.settings.handshakeTimeoutMs).unref();
   }
 
@@ -97,17 +115,40 @@ export class HubConnection<U extends HubUser = HubUser> {
     return this.#state === "open";
   }
 
-  /** Calls `target` on the client (an Invocation without id); false when the connection is not open. */
-  send(target: string, ...args: unknown[]): boolean {
-    return this.sendRecord(invocationRecord(target, args));
+  /** The transport's name: WebSockets, ServerSentEvents or LongPolling. */
+  get transport(): HubTransport["name"] {
+    return this.#transport.name;
   }
 
-  /** Sends one or more complete, already serialised records; lets a broadcast serialise once. */
-  sendRecord(record: string): boolean {
+  /** The hub protocol the client chose (json until the handshake says otherwise). */
+  get protocol(): string {
+    return this.#protocol.name;
+  }
+
+  /** Calls `target` on the client (an Invocation without id); false when the connection is not open. */
+  send(target: string, ...args: unknown[]): boolean {
+    return this.sendOutbound(new Outbound((protocol) => protocol.invocation(target, args)));
+  }
+
+  /** Sends a message encoded once per protocol; lets a broadcast encode once. */
+  sendOutbound(message: Outbound): boolean {
     if (this.#state !== "open") return false;
-    this.#socket.send(record);
+    this.#transport.send(message.in(this.#protocol));
     this.#keepAliveTimer?.refresh();
     return true;
+  }
+
+  /** Answers an invocation; throws when the result cannot be encoded (the caller answers with an error instead). */
+  sendCompletion(invocationId: string, outcome: { result?: unknown; error?: string }): boolean {
+    if (this.#state !== "open") return false;
+    this.#transport.send(this.#protocol.completion(invocationId, outcome));
+    this.#keepAliveTimer?.refresh();
+    return true;
+  }
+
+  /** Bytes the client POSTed (Server-Sent Events and long polling). */
+  receive(bytes: Buffer): void {
+    this.#onData(bytes, "http");
   }
 
   /**
@@ -123,8 +164,8 @@ export class HubConnection<U extends HubUser = HubUser> {
     this.#error ??= error === undefined ? undefined : new Error(error);
     this.#state = "closing";
     this.#stopTimers();
-    this.#socket.send(closeRecord(error, allowReconnect));
-    this.#socket.close(1000);
+    this.#transport.send(this.#protocol.close(error, allowReconnect));
+    this.#transport.close();
   }
 
   /** Drops the socket without a Close message, as a network failure would. */
@@ -133,62 +174,80 @@ export class HubConnection<U extends HubUser = HubUser> {
     this.#error ??= new Error(reason);
     this.#state = "closing";
     this.#stopTimers();
-    this.#socket.terminate();
+    this.#transport.terminate();
   }
 
-  #onData(data: RawData, isBinary: boolean): void {
+  #onData(bytes: Buffer, frame: "text" | "binary" | "http"): void {
     if (this.#state !== "handshake" && this.#state !== "open") return;
     this.#clientTimer?.refresh();
-    if (isBinary) {
+    if (this.#state === "open" && frame === "binary" && !this.#protocol.binary) {
       this.#fail("Binary messages are not supported by the JSON hub protocol.");
       return;
     }
-    const bytes = toBuffer(data);
-    if (bytes.length + this.#unterminated.length > this.#settings.maxMessageSize) {
+    if (bytes.length + this.#handshakeBytes.length > this.#settings.maxMessageSize) {
       this.#fail(`Message exceeds the maximum size of ${this.#settings.maxMessageSize} bytes.`);
       return;
     }
-    const { records, rest } = splitRecords(this.#unterminated + bytes.toString("utf8"));
-    this.#unterminated = rest;
-    for (const record of records) {
-      if (this.#state === "handshake") this.#handshake(record);
-      else if (this.#state === "open") this.#dispatch(record);
-      else return;
+    let rest = bytes;
+    if (this.#state === "handshake") {
+      const data = Buffer.concat([this.#handshakeBytes, bytes]);
+      const end = data.indexOf(HANDSHAKE_END);
+      if (end < 0) {
+        this.#handshakeBytes = data;
+        return;
+      }
+      this.#handshakeBytes = Buffer.alloc(0);
+      // The handshake is JSON in every protocol; what follows it is in the chosen protocol.
+      if (!this.#handshake(data.toString("utf8", 0, end))) return;
+      rest = data.subarray(end + 1);
     }
+    this.#dispatchAll(rest);
   }
 
-  #handshake(record: string): void {
+  #handshake(record: string): boolean {
     let request: { protocol: string; version: number };
     try {
       request = parseHandshakeRequest(record);
     } catch (error) {
       this.#refuse((error as Error).message);
-      return;
+      return false;
     }
-    if (request.protocol !== "json") {
+    const protocol = PROTOCOLS.get(request.protocol);
+    if (protocol === undefined || (protocol.binary && this.#transport.name === "ServerSentEvents")) {
       this.#refuse(`The protocol '${request.protocol}' is not supported.`);
-      return;
+      return false;
     }
     if (request.version !== 1) {
-      this.#refuse(`The server does not support version ${request.version} of the 'json' protocol.`);
-      return;
+      this.#refuse(`The server does not support version ${request.version} of the '${request.protocol}' protocol.`);
+      return false;
     }
     clearTimeout(this.#handshakeTimer);
+    this.#protocol = protocol;
+    this.#read = protocol.reader();
     this.#state = "open";
-    this.#socket.send(HANDSHAKE_OK);
-    this.#keepAliveTimer = setTimeout(() => this.sendRecord(PING_RECORD), this.#settings.keepAliveMs).unref();
+    this.#transport.send(HANDSHAKE_OK);
+    this.#keepAliveTimer = setTimeout(() => this.sendOutbound(PING), this.#settings.keepAliveMs).unref();
     this.#clientTimer = setTimeout(() => this.#clientTimedOut(), this.#settings.clientTimeoutMs).unref();
     this.#events.connected(this);
+    return true;
   }
 
-  #dispatch(record: string): void {
-    let message: ReturnType<typeof parseHubMessage>;
+  #dispatchAll(bytes: Buffer): void {
+    if (bytes.length === 0) return;
+    let messages: InboundMessage[];
     try {
-      message = parseHubMessage(record);
+      messages = this.#read(bytes);
     } catch (error) {
       this.#fail((error as Error).message);
       return;
     }
+    for (const message of messages) {
+      if (this.#state !== "open") return;
+      this.#dispatch(message);
+    }
+  }
+
+  #dispatch(message: InboundMessage): void {
     switch (message.kind) {
       case "invocation":
         this.#events.invocation(this, message);
@@ -198,7 +257,7 @@ export class HubConnection<U extends HubUser = HubUser> {
         this.#error ??= message.error === undefined ? undefined : new Error(message.error);
         this.#state = "closing";
         this.#stopTimers();
-        this.#socket.close(1000);
+        this.#transport.close();
         return;
       case "ignored":
         return;
@@ -223,8 +282,8 @@ export class HubConnection<U extends HubUser = HubUser> {
     this.#error ??= new ProtocolError(message);
     this.#state = "closing";
     this.#stopTimers();
-    this.#socket.send(handshakeErrorRecord(message));
-    this.#socket.close(1000);
+    this.#transport.send(handshakeErrorRecord(message));
+    this.#transport.close();
   }
 
   #stopTimers(): void {
@@ -233,11 +292,13 @@ export class HubConnection<U extends HubUser = HubUser> {
     clearTimeout(this.#clientTimer);
   }
 
-  #onSocketClosed(code: number): void {
+  #onTransportEnded(code: number | undefined, error: Error | undefined): void {
+    if (this.#state === "closed") return;
     const wasClosing = this.#state === "closing";
     this.#state = "closed";
     this.#stopTimers();
-    if (!wasClosing && this.#error === undefined && !NORMAL_CLOSE_CODES.has(code)) {
+    this.#error ??= error;
+    if (!wasClosing && this.#error === undefined && code !== undefined && !NORMAL_CLOSE_CODES.has(code)) {
       this.#error = new Error(`The WebSocket closed with status code ${code}.`);
     }
     this.#events.closed(this, this.#error);

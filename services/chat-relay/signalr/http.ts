@@ -5,7 +5,12 @@ import type { Duplex } from "node:stream";
 /** Who may call the hub from a browser: `"*"` echoes any origin, or a list of exact origins. */
 export type AllowedOrigins = "*" | readonly string[];
 
-const TRANSPORTS = [{ transport: "WebSockets", transferFormats: ["Text"] }] as const;
+/** Every transport and format the hub serves; Server-Sent Events carry text only. */
+const TRANSPORTS = [
+  { transport: "WebSockets", transferFormats: ["Text", "Binary"] },
+  { transport: "ServerSentEvents", transferFormats: ["Text"] },
+  { transport: "LongPolling", transferFormats: ["Text", "Binary"] },
+] as const;
 
 /** Headers the official client sends; a preflight must allow them. */
 const ALLOWED_HEADERS = "Authorization, Content-Type, X-Requested-With, X-SignalR-User-Agent";

@@ -1,9 +1,8 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
-import type { WebSocket } from "ws";
 import { AppError } from "../../../lib/errors/index.ts";
-import { HubConnection } from "./connection.ts";
+import { HubConnection, Outbound } from "./connection.ts";
 import { HubError } from "./errors.ts";
 import type { ConnectionEvents, HubUser } from "./connection.ts";
 import { GroupRegistry } from "./groups.ts";
@@ -22,8 +21,13 @@ import { InvocationQueue, indexMethods } from "./invocations.ts";
 import type { HubMethod } from "./invocations.ts";
 import { resolveSettings } from "./options.ts";
 import type { HubServerOptions, HubSettings } from "./options.ts";
-import { invocationRecord } from "./protocol.ts";
+import { serveHttpTransport } from "./http-transports.ts";
+import type { HttpTransportHost, Refusal } from "./http-transports.ts";
+import { webSocketTransport } from "./transports.ts";
+import type { HubTransport, TransportEvents } from "./transports.ts";
 import { SlotRegistry } from "./slots.ts";
+import { connectionTokens } from "./tokens.ts";
+import type { ConnectionTokens } from "./tokens.ts";
 import type { Slot } from "./slots.ts";
 
 /** A SignalR hub attached to an HTTP server. */
@@ -45,9 +49,8 @@ export interface HubServer<U extends HubUser> {
   close(): Promise<void>;
 }
 
-type Refusal = { readonly status: number; readonly error: string };
-
 const SHUTTING_DOWN: Refusal = { status: 503, error: "The server is shutting down." };
+const FOREIGN_ORIGIN: Refusal = { status: 403, error: "Origin not allowed." };
 
 /**
  * Serves a SignalR JSON hub over WebSockets on `options.server`: `POST {path}/negotiate` and the
@@ -63,6 +66,8 @@ class SignalRHub<U extends HubUser> implements HubServer<U> {
   readonly #settings: HubSettings;
   readonly #methods: ReadonlyMap<string, { name: string; run: HubMethod<U> }>;
   readonly #slots: SlotRegistry<U>;
+  readonly #tokens: ConnectionTokens;
+  readonly #httpHost: HttpTransportHost<U>;
   readonly #wss: WebSocketServer;
   readonly #events: ConnectionEvents<U>;
   readonly #disconnecting = new Set<Promise<void>>();
@@ -76,6 +81,15 @@ class SignalRHub<U extends HubUser> implements HubServer<U> {
     this.#settings = resolveSettings(options);
     this.#methods = indexMethods(options.methods);
     this.#slots = new SlotRegistry(this.#settings.negotiateTimeoutMs);
+    this.#tokens = connectionTokens(options.tokenSecret, this.#settings.negotiateTimeoutMs);
+    this.#httpHost = {
+      authenticate: (req, url) => this.#authenticate(req, url),
+      claim: (token, user) => this.#claim(token, user),
+      byToken: (token) => this.#slots.byToken(token),
+      attach: (slot, transport) => this.#attach(slot, transport),
+      longPolling: { pollTimeoutMs: this.#settings.longPollTimeoutMs, lingerMs: this.#settings.closeTimeoutMs },
+      maxMessageSize: this.#settings.maxMessageSize,
+    };
     this.groups = new GroupRegistry({
       isOpen: (id) => this.#slots.connection(id)?.isOpen === true,
       connectionIdsOf: (userId) => this.#slots.connectionsOf(userId).map((c) => c.id),
@@ -105,17 +119,17 @@ class SignalRHub<U extends HubUser> implements HubServer<U> {
   sendToGroup(group: string, target: string, ...args: unknown[]): number {
     const members = this.groups.memberSet(group);
     if (members === undefined) return 0;
-    const record = invocationRecord(target, args);
+    const message = new Outbound((protocol) => protocol.invocation(target, args));
     let sent = 0;
     for (const id of members) {
-      if (this.#slots.connection(id)?.sendRecord(record) === true) sent += 1;
+      if (this.#slots.connection(id)?.sendOutbound(message) === true) sent += 1;
     }
     return sent;
   }
 
   sendToUser(userId: string, target: string, ...args: unknown[]): number {
-    const record = invocationRecord(target, args);
-    return this.#slots.connectionsOf(userId).filter((c) => c.sendRecord(record)).length;
+    const message = new Outbound((protocol) => protocol.invocation(target, args));
+    return this.#slots.connectionsOf(userId).filter((c) => c.sendOutbound(message)).length;
   }
 
   close(): Promise<void> {
@@ -157,7 +171,15 @@ class SignalRHub<U extends HubUser> implements HubServer<U> {
         if (!res.headersSent) sendJson(res, 500, { error: "Negotiation failed." });
       });
     } else if (url.pathname === this.#settings.path) {
-      sendJson(res, 400, { error: "Only the WebSockets transport is supported; send a WebSocket upgrade." });
+      const allowed = this.#settings.allowedOrigins;
+      if (req.method === "OPTIONS") return answerPreflight(req, res, allowed);
+      const cors = corsHeaders(req, allowed);
+      const refusal = this.#closing !== undefined ? SHUTTING_DOWN : !originAllowed(req, allowed) ? FOREIGN_ORIGIN : undefined;
+      if (refusal !== undefined) return sendJson(res, refusal.status, { error: refusal.error }, cors);
+      serveHttpTransport(this.#httpHost, req, res, url, cors).catch((error: unknown) => {
+        this.#settings.logger.error({ err: error }, "hub HTTP transport request failed");
+        if (!res.headersSent) sendJson(res, 500, { error: "The request could not be handled." }, cors);
+      });
     } else if (this.#appListeners.length === 0) {
       sendJson(res, 404, { error: "Not found." });
     } else {
@@ -177,7 +199,8 @@ class SignalRHub<U extends HubUser> implements HubServer<U> {
     if ("error" in auth) return sendJson(res, auth.status, { error: auth.error }, cors);
     const refusal = this.#closing !== undefined ? SHUTTING_DOWN : this.#overLimit(auth.user);
     if (refusal !== undefined) return sendJson(res, refusal.status, { error: refusal.error }, cors);
-    const slot = this.#slots.reserve(auth.user, { negotiated: true, separateToken: version >= 1 });
+    const id = version >= 1 ? this.#tokens.issue(auth.user.id) : undefined;
+    const slot = this.#slots.reserve(auth.user, { negotiated: true, separateToken: version >= 1, ...(id ? { id } : {}) });
     sendJson(res, 200, negotiateBody(version, slot.connectionId, slot.token), cors);
   }
 
@@ -221,7 +244,14 @@ class SignalRHub<U extends HubUser> implements HubServer<U> {
       if (slot.state === "connecting") this.#slots.release(slot);
     });
     if (socket.destroyed) return this.#slots.release(slot);
-    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#attach(slot, ws));
+    this.#wss.handleUpgrade(req, socket, head, (ws) => {
+      if (this.#closing !== undefined) {
+        ws.terminate();
+        this.#slots.release(slot);
+        return;
+      }
+      this.#attach(slot, webSocketTransport(ws));
+    });
   }
 
   /** Finds or creates the slot for an upgrade; checks run after the await, so they cannot race. */
@@ -231,7 +261,7 @@ class SignalRHub<U extends HubUser> implements HubServer<U> {
       return this.#overLimit(user) ?? this.#slots.reserve(user, { negotiated: false, separateToken: true });
     }
     const slot = this.#slots.byToken(token);
-    if (slot === undefined) return { status: 404, error: "No connection with this id; negotiate again." };
+    if (slot === undefined) return this.#adopt(token, user);
     if (slot.state !== "negotiated") return { status: 409, error: "This connection already has a WebSocket." };
     if (slot.user.id !== user.id) return { status: 403, error: "The connection was negotiated by another user." };
     clearTimeout(slot.expiry);
@@ -240,16 +270,18 @@ class SignalRHub<U extends HubUser> implements HubServer<U> {
     return slot;
   }
 
-  #attach(slot: Slot<U>, ws: WebSocket): void {
-    if (this.#closing !== undefined) {
-      ws.terminate();
-      this.#slots.release(slot);
-      return;
-    }
-    const connection = new HubConnection({
+  /** A token this instance does not hold: negotiated on another instance, which signed it. */
+  #adopt(token: string, user: U): Slot<U> | Refusal {
+    const checked = this.#tokens.check(token, user.id);
+    if (!checked.ok || this.#slots.spent(token)) return { status: 404, error: "No connection with this id; negotiate again." };
+    return this.#overLimit(user) ?? this.#slots.reserve(user, { negotiated: false, separateToken: true, id: { connectionId: checked.connectionId, token } });
+  }
+
+  #attach(slot: Slot<U>, transport: (events: TransportEvents) => HubTransport): HubConnection<U> {
+    const connection = new HubConnection<U>({
       id: slot.connectionId,
       user: slot.user,
-      socket: ws,
+      transport,
       settings: this.#settings,
       events: this.#events,
       logger: this.#settings.logger,
@@ -263,6 +295,7 @@ class SignalRHub<U extends HubUser> implements HubServer<U> {
       rateLimit: this.#settings.rateLimit,
       logger: this.#settings.logger,
     });
+    return connection;
   }
 
   #connected(connection: HubConnection<U>): void {

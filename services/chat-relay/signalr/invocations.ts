@@ -1,7 +1,6 @@
 import type { Logger } from "../../../lib/log/index.ts";
 import type { HubConnection, HubUser } from "./connection.ts";
 import { HubError } from "./errors.ts";
-import { completionRecord } from "./protocol.ts";
 import type { InvocationMessage } from "./protocol.ts";
 import { TokenBucket } from "./rate-limit.ts";
 import type { RateLimit } from "./rate-limit.ts";
@@ -130,16 +129,14 @@ export class InvocationQueue<U extends HubUser> {
   /** Sends a Completion when the client asked for one (it gave an invocation id). */
   #reply(message: InvocationMessage, outcome: { result?: unknown; error?: string }): void {
     if (message.invocationId === undefined) return;
-    let record: string;
     try {
-      record = completionRecord(message.invocationId, outcome);
+      this.#connection.sendCompletion(message.invocationId, outcome);
     } catch (error) {
-      // A result JSON cannot represent (BigInt, a cycle) is a server bug; the client still gets an answer.
+      // A result the protocol cannot represent (BigInt, a cycle) is a server bug; the client still gets an answer.
       this.#logger.error({ err: error, connectionId: this.#connection.id, target: message.target }, "hub result not serialisable");
-      record = completionRecord(message.invocationId, {
+      this.#connection.sendCompletion(message.invocationId, {
         error: `An unexpected error occurred invoking '${message.target}' on the server.`,
       });
     }
-    this.#connection.sendRecord(record);
   }
 }

@@ -18,6 +18,12 @@ export interface HubServerOptions<U extends HubUser> {
    */
   readonly authenticate: (token: string | undefined, req: IncomingMessage) => Promise<U>;
   readonly methods: HubMethods<U>;
+  /**
+   * Signs connection tokens, so a client may negotiate on one instance and connect to another
+   * (no sticky sessions). Every instance of a hub needs the same secret; without one, tokens
+   * work on this instance only.
+   */
+  readonly tokenSecret?: string;
   /** Runs after the handshake, before any invocation of the connection; throwing closes it. */
   readonly onConnected?: (connection: HubConnection<U>) => Promise<void> | void;
   /** Runs once per connection whose `onConnected` ran, after the socket closed. */
@@ -33,6 +39,8 @@ export interface HubServerOptions<U extends HubUser> {
   readonly negotiateTimeoutMs?: number;
   /** On `close()`, how long a client gets to close its socket before it is dropped. Default 5 s. */
   readonly closeTimeoutMs?: number;
+  /** A long poll with nothing to send is answered empty after this long. Default 90 s, as the reference server. */
+  readonly longPollTimeoutMs?: number;
   /** Connections (negotiated or open) one user may hold on this instance. Default 10. */
   readonly maxConnectionsPerUser?: number;
   /** Largest WebSocket message accepted, in bytes. Default 32 KiB, as the reference server. */
@@ -54,6 +62,7 @@ export interface HubSettings {
   readonly handshakeTimeoutMs: number;
   readonly negotiateTimeoutMs: number;
   readonly closeTimeoutMs: number;
+  readonly longPollTimeoutMs: number;
   readonly maxConnectionsPerUser: number;
   readonly maxMessageSize: number;
   readonly maxParallelInvocations: number;
@@ -85,6 +94,7 @@ export function resolveSettings<U extends HubUser>(options: HubServerOptions<U>)
     handshakeTimeoutMs: positive("handshakeTimeoutMs", options.handshakeTimeoutMs, 15_000),
     negotiateTimeoutMs: positive("negotiateTimeoutMs", options.negotiateTimeoutMs, 30_000),
     closeTimeoutMs: positive("closeTimeoutMs", options.closeTimeoutMs, 5_000),
+    longPollTimeoutMs: positive("longPollTimeoutMs", options.longPollTimeoutMs, 90_000),
     maxConnectionsPerUser: positive("maxConnectionsPerUser", options.maxConnectionsPerUser, 10),
     maxMessageSize: positive("maxMessageSize", options.maxMessageSize, 32 * 1024),
     maxParallelInvocations: positive("maxParallelInvocations", options.maxParallelInvocations, 1),

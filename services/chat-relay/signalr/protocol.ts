@@ -22,6 +22,26 @@ export const HANDSHAKE_OK = `{}${RECORD_SEPARATOR}`;
 /** A Ping record, serialised once. */
 export const PING_RECORD = `{"type":6}${RECORD_SEPARATOR}`;
 
+/** One encoded message (or several) as a transport sends it: text for JSON, bytes for MessagePack. */
+export type Encoded = string | Uint8Array;
+
+/**
+ * A hub protocol: how messages after the handshake are framed and encoded. The handshake itself
+ * is JSON in every protocol.
+ */
+export interface HubProtocol {
+  /** The name a client's handshake asks for. */
+  readonly name: string;
+  /** True for a binary protocol: WebSocket binary frames, and no Server-Sent Events. */
+  readonly binary: boolean;
+  /** A reader for one connection: decodes whole messages, keeps an incomplete tail for the next bytes. */
+  reader(): (bytes: Buffer) => InboundMessage[];
+  invocation(target: string, args: readonly unknown[]): Encoded;
+  completion(invocationId: string, outcome: { result?: unknown; error?: string }): Encoded;
+  readonly ping: Encoded;
+  close(error: string | undefined, allowReconnect: boolean): Encoded;
+}
+
 /** A client → server invocation, validated. */
 export interface InvocationMessage {
   readonly kind: "invocation";
@@ -44,16 +64,6 @@ export class ProtocolError extends AppError {
     super("HUB_PROTOCOL_ERROR", message, { status: 400 });
     this.name = "ProtocolError";
   }
-}
-
-/**
- * Splits received text into complete records and the unterminated rest. The rest is kept by
- * the caller: a client may, in principle, spread one record over several WebSocket messages.
- */
-export function splitRecords(text: string): { records: string[]; rest: string } {
-  const parts = text.split(RECORD_SEPARATOR);
-  const rest = parts.pop() ?? "";
-  return { records: parts, rest };
 }
 
 function parseObject(record: string): Record<string, unknown> {
@@ -106,7 +116,11 @@ function parseInvocation(body: Record<string, unknown>, streaming: boolean): Inv
 
 /** Parses and checks one hub message record (anything after the handshake). */
 export function parseHubMessage(record: string): InboundMessage {
-  const body = parseObject(record);
+  return toInbound(parseObject(record));
+}
+
+/** Checks a decoded message of either protocol (MessagePack maps its arrays onto these names). */
+export function toInbound(body: Record<string, unknown>): InboundMessage {
   const type = body["type"];
   switch (type) {
     case MessageType.Invocation:
@@ -149,3 +163,30 @@ export function closeRecord(error: string | undefined, allowReconnect: boolean):
 export function handshakeErrorRecord(error: string): string {
   return JSON.stringify({ error }) + RECORD_SEPARATOR;
 }
+
+const RS_BYTE = 0x1e;
+
+/** The JSON hub protocol: records of UTF-8 JSON, each ending with 0x1E. */
+export const jsonProtocol: HubProtocol = {
+  name: "json",
+  binary: false,
+  reader() {
+    let rest: Buffer = Buffer.alloc(0);
+    return (bytes) => {
+      const data = rest.length === 0 ? bytes : Buffer.concat([rest, bytes]);
+      const messages: InboundMessage[] = [];
+      let start = 0;
+      // 0x1E never occurs inside a multi-byte UTF-8 sequence, so splitting bytes is safe.
+      for (let end = data.indexOf(RS_BYTE); end >= 0; end = data.indexOf(RS_BYTE, start)) {
+        messages.push(parseHubMessage(data.toString("utf8", start, end)));
+        start = end + 1;
+      }
+      rest = data.subarray(start);
+      return messages;
+    };
+  },
+  invocation: invocationRecord,
+  completion: completionRecord,
+  ping: PING_RECORD,
+  close: closeRecord,
+};

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { HubConnection, HubUser } from "./connection.ts";
 import type { InvocationQueue } from "./invocations.ts";
+import type { LongPollingTransport } from "./transports.ts";
 
 /**
  * A connection from negotiate (or id-less upgrade) to close. `negotiated`: token handed out,
@@ -14,6 +15,8 @@ export interface Slot<U extends HubUser> {
   expiry: NodeJS.Timeout | undefined;
   connection: HubConnection<U> | undefined;
   queue: InvocationQueue<U> | undefined;
+  /** The long-polling transport, whose polls and DELETE arrive as separate requests. */
+  longPolling?: LongPollingTransport;
   /** Settles when `onConnected` has run (set at handshake). */
   ready: Promise<void> | undefined;
 }
@@ -30,6 +33,8 @@ export class SlotRegistry<U extends HubUser> {
   readonly #byToken = new Map<string, Slot<U>>();
   readonly #byConnectionId = new Map<string, Slot<U>>();
   readonly #byUser = new Map<string, Set<Slot<U>>>();
+  /** Tokens of released slots, until they would have expired anyway: a token opens one connection. */
+  readonly #spent = new Map<string, number>();
   readonly #negotiateTimeoutMs: number;
 
   constructor(negotiateTimeoutMs: number) {
@@ -42,12 +47,17 @@ export class SlotRegistry<U extends HubUser> {
   }
 
   /**
-   * Creates a slot. A negotiated slot expires when no socket claims it in time; with
-   * `separateToken` false (negotiate version 0) the public id doubles as the token.
+   * Creates a slot. A negotiated slot expires when no socket claims it in time. `id` is a
+   * signed id and token (negotiate version 1, or a token another instance issued); without
+   * it the slot gets a random id, and with `separateToken` false (negotiate version 0) the
+   * public id doubles as the token.
    */
-  reserve(user: U, options: { negotiated: boolean; separateToken: boolean }): Slot<U> {
-    const connectionId = newId(16);
-    const token = options.separateToken ? newId(32) : connectionId;
+  reserve(
+    user: U,
+    options: { negotiated: boolean; separateToken: boolean; id?: { readonly connectionId: string; readonly token: string } },
+  ): Slot<U> {
+    const connectionId = options.id?.connectionId ?? newId(16);
+    const token = options.id?.token ?? (options.separateToken ? newId(32) : connectionId);
     const slot: Slot<U> = {
       token,
       connectionId,
@@ -108,9 +118,18 @@ export class SlotRegistry<U extends HubUser> {
     }
   }
 
+  /** True when a connection with this token was here and is gone. */
+  spent(token: string): boolean {
+    const until = this.#spent.get(token);
+    return until !== undefined && until > Date.now();
+  }
+
   release(slot: Slot<U>): void {
     clearTimeout(slot.expiry);
     if (this.#byToken.get(slot.token) !== slot) return;
+    const now = Date.now();
+    if (this.#spent.size > 1000) for (const [token, until] of this.#spent) if (until <= now) this.#spent.delete(token);
+    this.#spent.set(slot.token, now + this.#negotiateTimeoutMs);
     this.#byToken.delete(slot.token);
     this.#byConnectionId.delete(slot.connectionId);
     const forUser = this.#byUser.get(slot.user.id);

@@ -2,6 +2,12 @@ import { afterEach, describe, expect, it } from "vitest";
 import { negotiate, RawClient, startHub, TOKENS } from "./support.ts";
 import type { RunningHub } from "./support.ts";
 
+const ALL_TRANSPORTS = [
+  { transport: "WebSockets", transferFormats: ["Text", "Binary"] },
+  { transport: "ServerSentEvents", transferFormats: ["Text"] },
+  { transport: "LongPolling", transferFormats: ["Text", "Binary"] },
+];
+
 describe("SignalR negotiate endpoint and HTTP sharing", () => {
   const running: RunningHub[] = [];
 
@@ -15,7 +21,7 @@ describe("SignalR negotiate endpoint and HTTP sharing", () => {
     for (const started of running.splice(0)) await started.stop();
   });
 
-  it("answers version 1 with a connection token and the WebSockets/Text transport", async () => {
+  it("answers version 1 with a connection token and every transport", async () => {
     const { url, origin } = await hub();
     const { status, body, headers } = await negotiate(url, { token: TOKENS.alice });
     expect(status).toBe(200);
@@ -24,7 +30,7 @@ describe("SignalR negotiate endpoint and HTTP sharing", () => {
     expect(body["negotiateVersion"]).toBe(1);
     expect(body["connectionId"]).toMatch(/^[\w-]{16,}$/);
     expect(body["connectionToken"]).toMatch(/^[\w-]{32,}$/);
-    expect(body["availableTransports"]).toEqual([{ transport: "WebSockets", transferFormats: ["Text"] }]);
+    expect(body["availableTransports"]).toEqual(ALL_TRANSPORTS);
     expect(body["connectionToken"]).not.toBe(body["connectionId"]);
     expect(body).not.toHaveProperty("useStatefulReconnect");
     // Asking for stateful reconnect does not make the server advertise it.
@@ -39,7 +45,7 @@ describe("SignalR negotiate endpoint and HTTP sharing", () => {
     expect(v0.status).toBe(200);
     expect(Object.keys(v0.body).sort()).toEqual(["availableTransports", "connectionId", "negotiateVersion"]);
     expect(v0.body["negotiateVersion"]).toBe(0);
-    expect(v0.body["availableTransports"]).toEqual([{ transport: "WebSockets", transferFormats: ["Text"] }]);
+    expect(v0.body["availableTransports"]).toEqual(ALL_TRANSPORTS);
     const v7 = await negotiate(url, { token: TOKENS.alice, query: "?negotiateVersion=7" });
     expect(v7.body["negotiateVersion"]).toBe(1);
     const bad = await negotiate(url, { token: TOKENS.alice, query: "?negotiateVersion=one" });

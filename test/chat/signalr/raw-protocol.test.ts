@@ -90,10 +90,10 @@ describe("SignalR hub protocol details, with a raw ws client", () => {
 
   it("answers a handshake for another protocol or version with an error record, then closes", async () => {
     const { url } = await hub();
-    const msgpack = await raw(`${url}?access_token=${TOKENS.alice}`, {}, false);
-    msgpack.send({ protocol: "messagepack", version: 1 });
-    expect(await msgpack.next()).toEqual({ error: "The protocol 'messagepack' is not supported." });
-    await msgpack.closed;
+    const protobuf = await raw(`${url}?access_token=${TOKENS.alice}`, {}, false);
+    protobuf.send({ protocol: "protobuf", version: 1 });
+    expect(await protobuf.next()).toEqual({ error: "The protocol 'protobuf' is not supported." });
+    await protobuf.closed;
 
     const v9 = await raw(`${url}?access_token=${TOKENS.alice}`, {}, false);
     v9.send({ protocol: "json", version: 9 });

@@ -1,7 +1,7 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { HttpClient, HttpError, HttpResponse, HubConnectionBuilder, LogLevel } from "@microsoft/signalr";
-import type { HubConnection as ClientConnection, HttpRequest, IHttpConnectionOptions } from "@microsoft/signalr";
+import { AbortError, HttpClient, HttpError, HttpResponse, HubConnectionBuilder, LogLevel, TimeoutError } from "@microsoft/signalr";
+import type { HubConnection as ClientConnection, HttpRequest, IHttpConnectionOptions, IHubProtocol } from "@microsoft/signalr";
 import { WebSocket } from "ws";
 import { AppError } from "../../../lib/errors/index.ts";
 import { createHubServer, HubError } from "../../../services/chat-relay/signalr/index.ts";
@@ -131,18 +131,31 @@ export async function startHub(overrides: Partial<HubServerOptions<TestUser>> = 
 class NodeFetchHttpClient extends HttpClient {
   override async send(request: HttpRequest): Promise<HttpResponse> {
     const controller = new AbortController();
+    let timedOut = false;
     if (request.abortSignal !== undefined) request.abortSignal.onabort = () => controller.abort();
-    const timer = request.timeout === undefined ? undefined : setTimeout(() => controller.abort(), request.timeout);
+    const timer =
+      request.timeout === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            controller.abort();
+          }, request.timeout);
     try {
       const response = await fetch(request.url ?? "", {
         method: request.method ?? "GET",
         headers: request.headers ?? {},
-        body: request.content === "" ? null : (request.content ?? null),
+        body: request.content === "" || request.content === undefined ? null : request.content,
         signal: controller.signal,
       });
-      const text = await response.text();
-      if (!response.ok) throw new HttpError(text || response.statusText, response.status);
-      return new HttpResponse(response.status, response.statusText, text);
+      // Long polling with a binary protocol asks for bytes; everything else is text.
+      const content = request.responseType === "arraybuffer" ? await response.arrayBuffer() : await response.text();
+      if (!response.ok) throw new HttpError(typeof content === "string" && content !== "" ? content : response.statusText, response.status);
+      return new HttpResponse(response.status, response.statusText, content);
+    } catch (error) {
+      // The client tells a poll that timed out or was aborted from a failure by these two types.
+      if (timedOut) throw new TimeoutError();
+      if (controller.signal.aborted) throw new AbortError();
+      throw error;
     } finally {
       clearTimeout(timer);
     }
@@ -155,14 +168,16 @@ export function officialClient(
   token?: string,
   options: IHttpConnectionOptions = {},
   reconnectDelays?: number[],
+  protocol?: IHubProtocol,
 ): ClientConnection {
-  const builder = new HubConnectionBuilder()
+  const built = new HubConnectionBuilder()
     .withUrl(url, {
       httpClient: new NodeFetchHttpClient(),
       ...(token === undefined ? {} : { accessTokenFactory: () => token }),
       ...options,
     })
     .configureLogging(LogLevel.None);
+  const builder = protocol === undefined ? built : built.withHubProtocol(protocol);
   return (reconnectDelays === undefined ? builder : builder.withAutomaticReconnect(reconnectDelays)).build();
 }
 
