@@ -6,3 +6,5 @@ export type { Migration } from "./migration-files.ts";
 export { MIGRATIONS_DIRECTORY, loadMigrations } from "./migration-files.ts";
 export type { MigrateDownOptions, MigrateUpOptions, MigrationState } from "./migrate.ts";
 export { migrateDown, migrateUp, migrationStatus } from "./migrate.ts";
+export type { Page } from "./cursor.ts";
+export { CURSOR_PART, decodeCursor, encodeCursor, pageOf } from "./cursor.ts";

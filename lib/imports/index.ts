@@ -22,6 +22,8 @@ export {
   setJobHeader,
 } from "./jobs.ts";
 export type { ImportChunkPayload, ImportFinalisePayload, ImportJobRow, ImportJobView, NewImportJob } from "./jobs.ts";
+export { listJobs } from "./list.ts";
+export type { ImportJobListItem, JobFilter } from "./list.ts";
 export { failedRows, listErrors } from "./errors.ts";
 export type { FailedRow, ImportErrorPage, ImportErrorView } from "./errors.ts";
 export { readImportSettings } from "./config.ts";
