@@ -10,9 +10,12 @@ const ASSETS_DIR = join(CONSOLE_DIR, "dist", "assets");
 /** The issue's budget for the console's JavaScript, gzipped. */
 const BUDGET_BYTES = 200 * 1024;
 
-// `npm ci --omit=dev` (the image's production install) has no Vite: the image builds the
-// console in a stage of its own with the dev dependencies and copies console/dist.
-if ((process.env.npm_config_omit ?? "").split(/[\s,]+/).includes("dev")) {
+// A production install (`npm ci --omit=dev`, or NODE_ENV=production) has no Vite: the image
+// builds the console in a stage of its own with the dev dependencies and copies console/dist.
+const listed = (name: string) => (process.env[name] ?? "").split(/[\s,]+/);
+const devOmitted =
+  listed("npm_config_omit").includes("dev") || (process.env.NODE_ENV === "production" && !listed("npm_config_include").includes("dev"));
+if (devOmitted) {
   process.stdout.write("console: dev dependencies omitted, not building it here\n");
   process.exit(0);
 }

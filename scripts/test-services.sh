@@ -3,7 +3,9 @@
 #   - PostgreSQL on 127.0.0.1:5432 and RabbitMQ on 127.0.0.1:5672, unless TEST_DATABASE_URL /
 #     TEST_AMQP_URL point elsewhere: started if installed but stopped, installed if missing;
 #   - pg_dump and pg_restore at least as new as the server (the backup tests run them);
-#   - promtool (Debian's prometheus package) and shellcheck (the infra tests run them).
+#   - promtool (Debian's prometheus package) and shellcheck (the infra tests run them);
+#   - Debian's chromium at /usr/bin/chromium (the console's browser tests drive it with playwright-core,
+#     which cannot download a browser of its own here).
 # As root it installs what is missing with apt-get. Otherwise, or with --check, it changes
 # nothing and fails with one line per missing thing, naming it and the command that provides it.
 # When everything is present it prints nothing: it only runs a few short checks.
@@ -169,6 +171,7 @@ ensure_command pg_dump postgresql-client
 ensure_command pg_restore postgresql-client
 ensure_command promtool prometheus
 ensure_command shellcheck shellcheck
+ensure_command chromium chromium
 # Only with a reachable server and client tools present is there a version to compare.
 if [ ${#problems[@]} -eq 0 ]; then ensure_client_tools_match_server; fi
 

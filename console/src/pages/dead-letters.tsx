@@ -115,9 +115,8 @@ function QueueDeadLetters({ api, queue, onDone }: { api: Api; queue: string; onD
       {listing.total > listing.listed && <p>Showing the first {listing.listed}.</p>}
       {listing.groups.map((group) => (
         <article key={`${group.code}:${group.message}`} class="group" aria-label={`Cause ${group.code}`}>
-          <h3>
-            {group.code}: {group.message}
-          </h3>
+          <h3>{group.code}</h3>
+          <p class="cause">{group.message}</p>
           <p>
             {group.count} message(s); first seen {when(firstSeen(group.messages))}, last seen {when(lastSeen(group.messages))}.
           </p>
