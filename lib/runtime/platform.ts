@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { createTokenSigner, createTokenVerifier, loadOrCreateSecret } from "../auth/index.ts";
+import { createOidcVerifier, createTokenSigner, createTokenVerifier, createVerifierChain, loadOrCreateSecret } from "../auth/index.ts";
 import type { TokenVerifier } from "../auth/index.ts";
 import { createAzureBlobStore } from "../blob/index.ts";
 import type { BlobStore } from "../blob/index.ts";
@@ -102,7 +102,10 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
       blob,
       metrics,
       health,
-      verifyToken: createTokenVerifier(secret),
+      verifyToken:
+        config.oidc === undefined
+          ? createTokenVerifier(secret)
+          : createVerifierChain(createTokenVerifier(secret), createOidcVerifier(config.oidc)),
       signToken: createTokenSigner(secret),
       embedded,
       stop,
