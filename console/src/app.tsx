@@ -1,12 +1,14 @@
 import { useEffect, useState } from "preact/hooks";
 import { AuditPage } from "./pages/audit.tsx";
 import { CatalogPage } from "./pages/catalog.tsx";
+import { ChatPage } from "./pages/chat.tsx";
 import { DeadLettersPage } from "./pages/dead-letters.tsx";
 import { FlagsPage } from "./pages/flags.tsx";
 import { ImportPage } from "./pages/import.tsx";
 import { JobsPage } from "./pages/jobs.tsx";
 import { QueuesPage } from "./pages/queues.tsx";
 import { SignIn } from "./pages/sign-in.tsx";
+import { TransformationsPage } from "./pages/transformations.tsx";
 import { keptToken, pagesFor, signIn, signOut } from "./session.ts";
 import type { Session } from "./session.ts";
 import { ErrorNote, Status } from "./ui.tsx";
@@ -125,6 +127,10 @@ function PageBody({ path, rest, session }: { path: string; rest: string[]; sessi
       return <FlagsPage session={session} />;
     case "audit":
       return <AuditPage session={session} />;
+    case "transformations":
+      return <TransformationsPage session={session} />;
+    case "chat":
+      return <ChatPage session={session} requestId={rest[0]} />;
     default:
       return <ErrorNote error={`no page ${path}`} />;
   }

@@ -4,6 +4,8 @@ import type { Api, Principal, Role } from "./api.ts";
 /** A signed-in user: their token's client and who the API says they are. */
 export interface Session {
   readonly api: Api;
+  /** The bearer token, for the chat hub's connection. */
+  readonly token: string;
   readonly principal: Principal;
 }
 
@@ -12,10 +14,11 @@ const KEY = "warranty-hub.console.token";
 
 /** Checks `token` with `GET /api/v1/whoami`; keeps it for the tab when it is valid. */
 export async function signIn(token: string): Promise<Session> {
-  const api = createApi(token.trim());
+  const trimmed = token.trim();
+  const api = createApi(trimmed);
   const principal = await api.get<Principal>("/api/v1/whoami");
-  sessionStorage.setItem(KEY, token.trim());
-  return { api, principal };
+  sessionStorage.setItem(KEY, trimmed);
+  return { api, token: trimmed, principal };
 }
 
 /** The tab's kept token, if any. */
@@ -42,10 +45,12 @@ export const PAGES: readonly PageSpec[] = [
   { path: "imports", title: "Import a file", roles: IMPORTERS },
   { path: "jobs", title: "Import jobs", roles: IMPORTERS },
   { path: "catalog", title: "Catalog", roles: IMPORTERS },
+  { path: "transformations", title: "Transformations", roles: IMPORTERS },
   { path: "dead-letters", title: "Dead letters", roles: ["operator"] },
   { path: "queues", title: "Queues", roles: ["operator"] },
   { path: "flags", title: "Feature flags", roles: ["operator"] },
   { path: "audit", title: "Audit log", roles: ["operator", "super_admin"] },
+  { path: "chat", title: "Chat", roles: ["technician"] },
 ];
 
 /** The pages `role` may open. */

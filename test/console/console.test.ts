@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createTokenSigner } from "../../lib/auth/index.ts";
 import type { TokenClaims } from "../../lib/auth/index.ts";
 import { freePort } from "../../lib/embedded/index.ts";
+import { connectClient, SECRET, seedServiceRequest, tokenFor, userId } from "../chat/support.ts";
+import type { ChatClient } from "../chat/support.ts";
 import { createTestDatabase } from "../support/database.ts";
 import type { TestDatabase } from "../support/database.ts";
 import { runScript } from "../support/process.ts";
@@ -15,7 +17,6 @@ import { waitFor } from "../support/wait.ts";
 import { axeViolations, launchBrowser, screenshots } from "./support.ts";
 import type { Browser } from "./support.ts";
 
-const SECRET = "console-browser-test-secret-long-enough-for-hs256";
 const HEADER = "brand,model_number,model_name,category,warranty_months,release_date,serial_format";
 const CLEAN = [HEADER, "Acme,AC-100,Acme Washer 100,washer,24,2024-01-15,", "Acme,AC-200,Acme Dryer 200,dryer,12,,"].join("\n");
 const BROKEN = [HEADER, "Acme,AC-300,Acme Fridge,fridge,24,,", "Acme,AC 400!,Bad number,fridge,999,,"].join("\n");
@@ -27,6 +28,7 @@ describe("the console in a real browser, against `start all`", () => {
   let origin: string;
   let browser: Browser;
   let page: Page;
+  let customer: ChatClient | undefined;
   /** Pages whose layout overflowed sideways, and axe violations, collected and checked at the end of each test. */
   const problems: string[] = [];
 
@@ -59,6 +61,7 @@ describe("the console in a real browser, against `start all`", () => {
   }, 150_000);
 
   afterAll(async () => {
+    await customer?.stop();
     await browser?.close();
     if (run?.child.exitCode === null) {
       run.child.kill("SIGTERM");
@@ -104,7 +107,7 @@ describe("the console in a real browser, against `start all`", () => {
     await signInAs({ subject: "ann", role: "brand_admin", brand: "Acme" });
     // A brand admin sees the import pages and none of the operator's.
     const menu = page.getByRole("navigation", { name: "Console pages" });
-    expect(await menu.getByRole("link").allTextContents()).toEqual(["Import a file", "Import jobs", "Catalog"]);
+    expect(await menu.getByRole("link").allTextContents()).toEqual(["Import a file", "Import jobs", "Catalog", "Transformations"]);
 
     await upload(CLEAN, true);
     await page.getByRole("heading", { name: /^Dry run .*: succeeded$/ }).waitFor({ timeout: 90_000 });
@@ -139,6 +142,9 @@ describe("the console in a real browser, against `start all`", () => {
     await menu.getByRole("link", { name: "Catalog" }).click();
     await page.getByRole("cell", { name: "Acme Dryer 200" }).waitFor();
     await check("catalog");
+    await menu.getByRole("link", { name: "Transformations" }).click();
+    await page.getByRole("table", { name: "Transformation scripts" }).waitFor();
+    await check("transformations");
     expect(browser.cspViolations).toEqual([]);
     expect(problems).toEqual([]);
   }, 300_000);
@@ -184,4 +190,33 @@ describe("the console in a real browser, against `start all`", () => {
     expect(browser.cspViolations).toEqual([]);
     expect(problems).toEqual([]);
   }, 240_000);
+
+  it("carries a chat between the console's technician and a customer on the official client, with catch-up", async () => {
+    const customerId = userId("customer");
+    const technicianId = userId("tech");
+    const requestId = await seedServiceRequest(db.pool, { customerId, technicianId });
+    customer = await connectClient(`${origin}/hubs/chat`, await tokenFor(customerId, "consumer"));
+    await customer.join(requestId);
+    // Sent before the technician opens the page: it arrives with the join, as catch-up.
+    await customer.send(requestId, "Hello, my washer leaks.");
+
+    await signInAs({ subject: technicianId, role: "technician" });
+    const menu = page.getByRole("navigation", { name: "Console pages" });
+    expect(await menu.getByRole("link").allTextContents()).toEqual(["Chat"]);
+    await page.getByLabel("Service request id").fill(requestId);
+    await page.getByRole("button", { name: "Open chat" }).click();
+    const messages = page.getByRole("list", { name: "Messages" });
+    await messages.getByText("Hello, my washer leaks.").waitFor();
+    await page.getByText("Chat connected").waitFor();
+
+    await page.getByRole("textbox", { name: "Message" }).fill("I will come on Tuesday.");
+    await page.getByRole("button", { name: "Send" }).click();
+    await waitFor(() => customer?.received.some((m) => m.text === "I will come on Tuesday."), { timeoutMs: 20_000, what: "the customer to receive" });
+    await customer.send(requestId, "Tuesday is fine.");
+    await messages.getByText("Tuesday is fine.").waitFor();
+    expect(await messages.locator("li").count()).toBe(3);
+    await check("chat");
+    expect(browser.cspViolations).toEqual([]);
+    expect(problems).toEqual([]);
+  }, 180_000);
 });
