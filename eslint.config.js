@@ -4,7 +4,7 @@ import tseslint from "typescript-eslint";
 import importPlugin from "eslint-plugin-import";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "dist/", ".data/", "coverage/", "eslint.config.js"] },
+  { ignores: ["node_modules/", "dist/", "console/dist/", ".data/", "coverage/", "eslint.config.js"] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -13,8 +13,8 @@ export default tseslint.config(
     },
     plugins: { import: importPlugin },
     settings: {
-      "import/parsers": { "@typescript-eslint/parser": [".ts"] },
-      "import/resolver": { node: { extensions: [".ts", ".js"] } },
+      "import/parsers": { "@typescript-eslint/parser": [".ts", ".tsx"] },
+      "import/resolver": { node: { extensions: [".ts", ".tsx", ".js"] } },
     },
     rules: {
       "@typescript-eslint/no-floating-promises": "error",

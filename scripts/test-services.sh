@@ -4,7 +4,9 @@
 #     TEST_AMQP_URL point elsewhere: started if installed but stopped, installed if missing;
 #   - pg_dump and pg_restore at least as new as the server (the backup tests run them);
 #   - promtool (Debian's prometheus package), amtool and Alertmanager (prometheus-alertmanager)
-#     and shellcheck (the infra and alert-delivery tests run them).
+#     and shellcheck (the infra and alert-delivery tests run them);
+#   - Debian's chromium at /usr/bin/chromium (the console's browser tests drive it with playwright-core,
+#     which cannot download a browser of its own here).
 # As root it installs what is missing with apt-get. Otherwise, or with --check, it changes
 # nothing and fails with one line per missing thing, naming it and the command that provides it.
 # When everything is present it prints nothing: it only runs a few short checks.
@@ -171,6 +173,7 @@ ensure_command pg_restore postgresql-client
 ensure_command promtool prometheus
 ensure_command amtool prometheus-alertmanager
 ensure_command shellcheck shellcheck
+ensure_command chromium chromium
 # Only with a reachable server and client tools present is there a version to compare.
 if [ ${#problems[@]} -eq 0 ]; then ensure_client_tools_match_server; fi
 

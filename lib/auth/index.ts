@@ -3,3 +3,5 @@ export type { Principal, Role } from "./roles.ts";
 export { createTokenSigner, createTokenVerifier } from "./tokens.ts";
 export type { TokenClaims, TokenOptions, TokenSigner, TokenVerifier } from "./tokens.ts";
 export { loadOrCreateSecret } from "./secret.ts";
+export { OIDC_ALGORITHMS, createOidcVerifier, createVerifierChain, principalFromClaims } from "./oidc.ts";
+export type { OidcOptions } from "./oidc.ts";

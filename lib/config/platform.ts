@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import type { OidcOptions } from "../auth/index.ts";
 import { LOG_LEVELS } from "../log/index.ts";
 import { readNotifyConfig } from "../notify/config.ts";
 import type { NotifyConfig } from "../notify/config.ts";
@@ -27,6 +28,8 @@ export interface PlatformConfig {
   readonly blobContainerPrefix: string;
   /** Absent: generated once and kept in `dataDir`. */
   readonly jwtSecret: string | undefined;
+  /** Set by OIDC_ISSUER: tokens from that provider (RS256/ES256) are accepted beside our HS256 ones. */
+  readonly oidc?: OidcOptions;
   readonly logLevel: (typeof LOG_LEVELS)[number];
   readonly worker: {
     readonly concurrency: number;
@@ -58,6 +61,7 @@ export function readPlatformConfig(env: EnvReader, cwd: string = process.cwd()):
   if (jwtSecret !== undefined && jwtSecret.length < 32) {
     env.problem("JWT_SECRET", "must be at least 32 characters");
   }
+  const oidc = readOidc(env);
   const retryBaseMs = env.integer("RETRY_BASE_MS", 1000, { min: 1, max: 3_600_000 });
   const retryMaxMs = env.integer("RETRY_MAX_MS", 60_000, { min: 1, max: 86_400_000 });
   if (retryMaxMs < retryBaseMs) env.problem("RETRY_MAX_MS", "must not be below RETRY_BASE_MS");
@@ -75,6 +79,7 @@ export function readPlatformConfig(env: EnvReader, cwd: string = process.cwd()):
     azuritePort: env.integer("AZURITE_PORT", 10000, { min: 1, max: 65535 }),
     blobContainerPrefix: env.string("BLOB_CONTAINER_PREFIX", ""),
     jwtSecret,
+    ...(oidc === undefined ? {} : { oidc }),
     logLevel: env.oneOf("LOG_LEVEL", LOG_LEVELS, "info"),
     worker: {
       concurrency: env.integer("WORKER_CONCURRENCY", 4, { min: 1, max: 256 }),
@@ -85,5 +90,27 @@ export function readPlatformConfig(env: EnvReader, cwd: string = process.cwd()):
     shutdownTimeoutMs: env.integer("SHUTDOWN_TIMEOUT_MS", 30_000, { min: 0, max: 600_000 }),
     build: { version: env.string("BUILD_VERSION", PACKAGE_VERSION), commit: env.string("BUILD_COMMIT", "unknown") },
     notify: readNotifyConfig(env),
+  };
+}
+
+/** OIDC_ISSUER and OIDC_AUDIENCE together, or neither; the JWKS comes from discovery unless OIDC_JWKS_URL names it. */
+function readOidc(env: EnvReader): OidcOptions | undefined {
+  const issuer = env.optionalUrl("OIDC_ISSUER", ["https", "http"]);
+  const audience = env.optionalString("OIDC_AUDIENCE");
+  if (issuer === undefined) {
+    if (audience !== undefined) env.problem("OIDC_AUDIENCE", "needs OIDC_ISSUER");
+    return undefined;
+  }
+  if (audience === undefined) {
+    env.problem("OIDC_AUDIENCE", "is required with OIDC_ISSUER");
+    return undefined;
+  }
+  const jwksUrl = env.optionalUrl("OIDC_JWKS_URL", ["https", "http"]);
+  return {
+    issuer,
+    audience,
+    ...(jwksUrl === undefined ? {} : { jwksUrl }),
+    roleClaim: env.string("OIDC_ROLE_CLAIM", "roles"),
+    brandClaim: env.string("OIDC_BRAND_CLAIM", "brand"),
   };
 }

@@ -19,3 +19,5 @@ export { MIGRATIONS_DIRECTORY, loadMigrations } from "./migration-files.ts";
 export type { MigrateDownOptions, MigrateUpOptions, MigrationState } from "./migrate.ts";
 export { migrateDown, migrateUp, migrationCeiling, migrationStatus } from "./migrate.ts";
 export type { MigrationCeiling } from "./ceiling.ts";
+export type { Page } from "./cursor.ts";
+export { CURSOR_PART, decodeCursor, encodeCursor, pageOf } from "./cursor.ts";

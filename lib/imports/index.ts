@@ -20,6 +20,8 @@ export {
   setJobHeader,
 } from "./jobs.ts";
 export type { ImportJobRow, ImportJobView, NewImportJob } from "./jobs.ts";
+export { listJobs } from "./list.ts";
+export type { ImportJobListItem, JobFilter } from "./list.ts";
 export { failedRows, listErrors } from "./errors.ts";
 export type { FailedRow, ImportErrorPage, ImportErrorView } from "./errors.ts";
 export { readImportSettings } from "./config.ts";

@@ -97,7 +97,8 @@ export async function failJob(
   return rowCount === 1;
 }
 
-interface JobRecord {
+/** A row of `import_jobs` as `select *` returns it. */
+export interface JobRecord {
   id: string;
   status: string;
   dry_run: boolean;
@@ -121,7 +122,11 @@ interface JobRecord {
 export async function getJob(pool: Pool, id: string): Promise<ImportJobRow | undefined> {
   const { rows } = await pool.query<JobRecord>("select * from import_jobs where id = $1", [id]);
   const r = rows[0];
-  if (r === undefined) return undefined;
+  return r === undefined ? undefined : toJobRow(r);
+}
+
+/** Maps a row of `import_jobs` (`select *`) to what the API shows and authorises with. */
+export function toJobRow(r: JobRecord): ImportJobRow {
   const status = r.status === "finalising" ? "running" : (r.status as ImportJobView["status"]);
   const view: ImportJobView = {
     id: r.id,

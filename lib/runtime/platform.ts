@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { createTokenSigner, createTokenVerifier, loadOrCreateSecret } from "../auth/index.ts";
+import { createOidcVerifier, createTokenSigner, createTokenVerifier, createVerifierChain, loadOrCreateSecret } from "../auth/index.ts";
 import type { TokenVerifier } from "../auth/index.ts";
 import { createAzureBlobStore } from "../blob/index.ts";
 import type { BlobStore } from "../blob/index.ts";
@@ -125,7 +125,10 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
       metrics,
       health,
       notifier: createNotifier({ config: config.notify, version: config.build.version, logger: logger.child({ component: "notify" }) }),
-      verifyToken: createTokenVerifier(secret),
+      verifyToken:
+        config.oidc === undefined
+          ? createTokenVerifier(secret)
+          : createVerifierChain(createTokenVerifier(secret), createOidcVerifier(config.oidc)),
       signToken: createTokenSigner(secret),
       embedded,
       announce,

@@ -5,3 +5,5 @@ export type { RegistrationEntries, ResolvedRegistration } from "./validate.ts";
 export { REGISTRATION_ERRORS, resolveRegistration, serialTaken } from "./validate.ts";
 export type { WarrantyState } from "./state.ts";
 export { INVOICE_CONTAINER, warrantyState } from "./state.ts";
+export type { ProductModelFilter, ProductModelView } from "./models.ts";
+export { listProductModels } from "./models.ts";

@@ -5,6 +5,7 @@ import { correlation, createRouteRegistry, mountRoutes, onError, onNotFound } fr
 import type { AppEnv, RouteRegistry, SchemaSet } from "../../lib/http/index.ts";
 import type { Logger } from "../../lib/log/index.ts";
 import type { Metrics } from "../../lib/metrics/index.ts";
+import { consoleRoutes } from "./routes/console.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { metaRoutes } from "./routes/meta.ts";
 import { whoamiRoutes } from "./routes/whoami.ts";
@@ -54,5 +55,6 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
   app.onError(onError(deps.logger));
   app.notFound(onNotFound);
   mountRoutes(app, registry, { verifyToken: deps.verifyToken, maxBodyBytes: deps.maxBodyBytes ?? 1_048_576 });
+  app.route("/console", consoleRoutes());
   return app;
 }

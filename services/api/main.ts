@@ -7,9 +7,13 @@ import { createApp } from "./app.ts";
 import { readApiConfig } from "./config.ts";
 import type { ApiConfig } from "./config.ts";
 import { deadLetterRoutes } from "./routes/admin-dead-letters.ts";
+import { auditLogRoutes } from "./routes/audit-log.ts";
 import { brandRoutes } from "./routes/brands.ts";
+import { flagListRoutes } from "./routes/flags-list.ts";
 import { flagRoutes } from "./routes/flags.ts";
+import { importListRoutes } from "./routes/imports-list.ts";
 import { importRoutes } from "./routes/imports.ts";
+import { productModelRoutes } from "./routes/product-models.ts";
 import { productRoutes } from "./routes/products.ts";
 import { announceToChat, serviceRequestRoutes } from "./routes/service-requests.ts";
 import { loadApiSchemas } from "./schemas.ts";
@@ -37,6 +41,10 @@ export const apiService: ServiceDefinition<ApiConfig> = {
         flagRoutes({ store: createFlagStore(platform.pool, { notifier: platform.notifier }), verifyToken: platform.verifyToken, apiKey: config.flagApiKey }),
         transformationRoutes({ pool: platform.pool }),
         brandRoutes(platform.pool),
+        importListRoutes(platform.pool),
+        productModelRoutes(platform.pool),
+        auditLogRoutes(platform.pool),
+        flagListRoutes(createFlagStore(platform.pool)),
         await importRoutes({
           pool: platform.pool,
           bus: platform.bus,

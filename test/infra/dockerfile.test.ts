@@ -76,7 +76,8 @@ describe(DOCKERFILE, () => {
 
   it("copies only files that exist, and the build context lets exactly those in", async () => {
     const { stages } = await load();
-    const sources = (stages.at(-1)?.instructions ?? [])
+    const sources = stages
+      .flatMap((stage) => stage.instructions)
       .filter((i) => i.keyword === "COPY" && !i.args.includes("--from="))
       .flatMap((i) => i.args.split(/\s+/).filter((a) => !a.startsWith("--")).slice(0, -1));
     expect(sources.length).toBeGreaterThan(0);

@@ -72,6 +72,7 @@ describe(SCRIPT, () => {
       "npm test cannot run: promtool is missing: run 'apt-get install --no-install-recommends prometheus' as root",
       "npm test cannot run: amtool is missing: run 'apt-get install --no-install-recommends prometheus-alertmanager' as root",
       "npm test cannot run: shellcheck is missing: run 'apt-get install --no-install-recommends shellcheck' as root",
+      "npm test cannot run: chromium is missing: run 'apt-get install --no-install-recommends chromium' as root",
     ]);
   });
 
@@ -79,7 +80,7 @@ describe(SCRIPT, () => {
     // A psql that reports a PostgreSQL 99 server: no pg_dump here or in /usr/lib/postgresql is that new.
     const bin = await binWith(
       NEEDED.filter((c) => c !== "psql"),
-      { psql: "echo 990000", promtool: "exit 0", amtool: "exit 0", shellcheck: "exit 0" },
+      { psql: "echo 990000", promtool: "exit 0", amtool: "exit 0", shellcheck: "exit 0", chromium: "exit 0" },
     );
     const result = await runTool("bash", [SCRIPT, "--check"], { env: { ...serviceOverrides(), PATH: bin } });
     expect(result.code).toBe(1);
