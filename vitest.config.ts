@@ -1,6 +1,6 @@
 import { defineConfig } from "vitest/config";
 
-const TESTS = ["test/**/*.test.ts", "lib/**/*.test.ts", "services/**/*.test.ts"];
+const TESTS = ["test/**/*.test.ts"];
 const FAULTS = ["test/faults/**/*.test.ts"];
 
 export default defineConfig({

@@ -10,7 +10,7 @@ import { extractText, getDocumentProxy } from "unpdf";
 import { envReader } from "../lib/config/index.ts";
 import { readOcrConfig } from "../services/ocr/config.ts";
 import { createLocalEngine } from "../services/ocr/engines/index.ts";
-import { IMAGE_INVOICE, imageOf, TEXT_INVOICES, textPdf } from "../test/ocr/fixtures.ts";
+import { IMAGE_INVOICE, imageOf, TEXT_INVOICES, textPdf } from "../test/support/invoices.ts";
 
 const PDF_ROUNDS = 10;
 const IMAGE_ROUNDS = 5;

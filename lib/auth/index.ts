@@ -1,3 +1,8 @@
+/**
+ * Roles, the principal a request acts as, and the signed bearer tokens that carry it. HTTP
+ * services and the CLI's `token` command share it.
+ */
+
 export { ROLES, hasRole, isRole } from "./roles.ts";
 export type { Principal, Role } from "./roles.ts";
 export { createTokenSigner, createTokenVerifier } from "./tokens.ts";

@@ -1,3 +1,8 @@
+/**
+ * Database backups to blob storage and restores from them: create, verify, list, prune, choose,
+ * restore and the schedule that runs them, plus the pg_dump/pg_restore tools they need.
+ */
+
 export { BACKUP_CONTAINER, KEY_TABLES, timeOfId } from "./manifest.ts";
 export type { BackupManifest } from "./manifest.ts";
 export { createBackup } from "./create.ts";

@@ -10,8 +10,6 @@ import { UNROUTABLE, createAmqpLink } from "./amqp-link.ts";
 import { publishOptions, queueNames } from "./amqp-messages.ts";
 import type { Transport, TransportSubscription } from "./port.ts";
 import { busUnavailable, driverCall, withLifecycle } from "./transport-kit.ts";
-
-/** Options of {@link createAmqpTransport}. */
 export interface AmqpTransportOptions {
   /** `amqp://user:pass@host:5672/vhost`; query parameters such as `heartbeat=15` pass through to amqplib. */
   readonly url: string;

@@ -78,8 +78,6 @@ export interface Bus {
 
 /** Defaults for {@link ConsumeOptions}. */
 export const DEFAULT_CONSUME = { concurrency: 4, maxAttempts: 5, backoff: { baseMs: 1000, maxMs: 60_000 } } as const;
-
-/** Dependencies of {@link createBus}. */
 export interface BusDeps {
   readonly transport: Transport;
   readonly validator: MessageValidator;

@@ -1,3 +1,9 @@
+/**
+ * The message bus port and its three transports (PostgreSQL, RabbitMQ, Azure Service Bus), one
+ * contract for all of them; `transport-kit.ts` holds the plumbing they share. What travels on it
+ * is named in lib/messages.
+ */
+
 export type {
   BroadcastCapability,
   DeadLetter,

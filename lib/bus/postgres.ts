@@ -6,8 +6,6 @@ import type { ConsumerSettings } from "./postgres-consumer.ts";
 import { postgresBroadcast } from "./postgres-broadcast.ts";
 import { BUS_CHANNEL, createListener } from "./postgres-listener.ts";
 import { driverCall, withLifecycle } from "./transport-kit.ts";
-
-/** Options of {@link createPostgresTransport}. */
 export interface PostgresTransportOptions {
   /** Used, never closed: the caller owns it. One connection is held for LISTEN while consuming. */
   readonly pool: Pool;

@@ -1,3 +1,8 @@
+/**
+ * PostgreSQL access: the pool and transactions, migrations and the rollback ceiling, the inbox
+ * that makes handlers idempotent, LISTEN connections, and named SQLSTATEs.
+ */
+
 export type { Pool, PoolClient } from "pg";
 export type { PoolSettings } from "./pool.ts";
 export { createPool, withTransaction } from "./pool.ts";

@@ -10,8 +10,6 @@ export interface ListenConnection {
   /** Stops reconnecting and destroys the connection: a pooled one would still be listening. */
   close(): Promise<void>;
 }
-
-/** Options of {@link openListenConnection}. */
 export interface ListenOptions {
   readonly pool: Pool;
   readonly logger: Logger;

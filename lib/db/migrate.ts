@@ -15,8 +15,6 @@ export interface MigrationState {
   /** Applied, but its up script has changed since (or there is no script for it here). */
   readonly drifted: boolean;
 }
-
-/** Options of {@link migrateUp}. */
 export interface MigrateUpOptions {
   /** Apply up to and including this migration number; all pending ones when absent. */
   readonly to?: number;

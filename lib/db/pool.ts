@@ -1,8 +1,6 @@
 import pg from "pg";
 import type { Pool, PoolClient } from "pg";
 import type { Logger } from "../log/index.ts";
-
-/** Options of {@link createPool}. */
 export interface PoolSettings {
   /** Most connections open at once; pg's default is 10. */
   readonly max?: number;

@@ -71,8 +71,6 @@ export interface DeadLetterConsole {
   replay(queue: string, selector: DeadLetterSelector, by: Operator): Promise<DeadLetterAction>;
   purge(queue: string, selector: DeadLetterSelector, by: Operator): Promise<DeadLetterAction>;
 }
-
-/** Dependencies of {@link createDeadLetterConsole}. */
 export interface DeadLetterConsoleDeps {
   readonly bus: Pick<Bus, "depth" | "deadLetters">;
   /** Where the audit log lives. */

@@ -1,3 +1,8 @@
+/**
+ * The operator's dead-letter console: list dead letters by queue and cause, then replay or
+ * discard a selection, audited. Used by the admin API and `warranty-hub dlq`.
+ */
+
 export type {
   CauseGroup,
   DeadLetterAction,

@@ -1,3 +1,8 @@
+/**
+ * Local stand-ins for the managed services (PostgreSQL, Azurite), started by `warranty-hub start`
+ * and the tests so one machine can run the whole system.
+ */
+
 export { startAzurite } from "./azurite.ts";
 export type { AzuriteOptions, RunningAzurite } from "./azurite.ts";
 export { startEmbeddedPostgres } from "./postgres.ts";

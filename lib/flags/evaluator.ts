@@ -10,8 +10,6 @@ export interface FlagEvaluator {
    */
   isEnabled(name: string): Promise<boolean>;
 }
-
-/** Options of {@link createFlagEvaluator}. */
 export interface FlagEvaluatorOptions {
   readonly store: Pick<FlagStore, "get">;
   /** How long a read value is reused; at most 5 s so a rollback reaches every process quickly. */

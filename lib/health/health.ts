@@ -37,8 +37,6 @@ export interface Health {
   startDraining(): void;
   readonly draining: boolean;
 }
-
-/** Options of {@link createHealth}. */
 export interface HealthOptions {
   /** Longest a single check may take before it counts as failed; default 2000. */
   readonly timeoutMs?: number;

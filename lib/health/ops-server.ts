@@ -5,8 +5,6 @@ import { AppError } from "../errors/index.ts";
 import type { Logger } from "../log/index.ts";
 import type { Metrics } from "../metrics/index.ts";
 import type { Health } from "./health.ts";
-
-/** Options of {@link startOpsServer}. */
 export interface OpsServerOptions {
   /** 0 picks a free port. */
   readonly port: number;

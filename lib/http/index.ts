@@ -1,3 +1,8 @@
+/**
+ * What the HTTP services share on top of Hono: context and principal, error bodies, correlation
+ * ids, auth middleware, request validation against schemas/, the route registry and OpenAPI.
+ */
+
 export { principalOf } from "./context.ts";
 export type { AppEnv, AppVariables, ValidInput } from "./context.ts";
 export { errorBody, onError, onNotFound } from "./errors.ts";

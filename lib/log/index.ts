@@ -1,3 +1,7 @@
+/**
+ * The structured JSON logger every process uses; children carry correlation and message ids.
+ */
+
 import { pino } from "pino";
 import type { Logger as PinoLogger, LevelWithSilent } from "pino";
 

@@ -16,8 +16,6 @@ export interface PoolUsage {
   readonly waiting: number;
   readonly max: number;
 }
-
-/** Options of {@link createMetrics}. */
 export interface MetricsOptions {
   /** Prepended to every metric name, including the default process metrics. */
   readonly prefix?: string;

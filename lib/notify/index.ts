@@ -1,3 +1,8 @@
+/**
+ * Telling people about operational moments (backups, restores, rollbacks): what an event says,
+ * its Slack and generic webhook bodies, and the notifier that delivers it.
+ */
+
 export type { NotifyConfig } from "./config.ts";
 export { readNotifyConfig } from "./config.ts";
 export type { Notification, NotifyEvent, NotifyStatus, SentNotification } from "./events.ts";

@@ -21,8 +21,6 @@ export interface Notifier {
    */
   notify(notification: Notification): Promise<Delivery[]>;
 }
-
-/** Options of {@link createNotifier}. */
 export interface NotifierOptions {
   readonly config: NotifyConfig;
   /** The running build, named in every message. */

@@ -28,8 +28,6 @@ export async function enqueueOutbox<T extends QueuedType>(
   ]);
   await client.query("select pg_notify($1, '')", [CHANNEL]);
 }
-
-/** Options of {@link startOutboxRelay}. */
 export interface OutboxRelayOptions {
   readonly pool: Pool;
   readonly bus: Bus;

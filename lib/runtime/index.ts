@@ -1,3 +1,8 @@
+/**
+ * Starting and stopping a process: wiring the platform (pool, transport, validator), running one
+ * or more services in it until a signal, and recording the running instance for the CLI.
+ */
+
 export type { Platform } from "./platform.ts";
 export { createTransport, loadValidator, startPlatform } from "./platform.ts";
 export type { ProcessParts, RunningService } from "./lifecycle.ts";

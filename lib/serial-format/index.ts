@@ -1,3 +1,8 @@
+/**
+ * Per-brand serial number formats: a small mask language checked in linear time on every
+ * registration.
+ */
+
 import { AppError } from "../errors/index.ts";
 
 /**

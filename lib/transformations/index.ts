@@ -1,3 +1,8 @@
+/**
+ * Per-brand transformation scripts: definitions that map a brand's own CSV layout onto the import
+ * columns, their versioned store, and applying them to rows before an import checks them.
+ */
+
 export type {
   ColumnRule,
   Conversion,

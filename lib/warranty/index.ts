@@ -1,3 +1,8 @@
+/**
+ * Warranty arithmetic (calendar months, day counts) and the catalogue lookup a registration
+ * checks its product against.
+ */
+
 export { addCalendarMonths, daysBetween, isIsoDate, todayUtc } from "./dates.ts";
 export type { CatalogLookup, CatalogModel } from "./catalog.ts";
 export { lookupCatalog } from "./catalog.ts";

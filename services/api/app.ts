@@ -12,8 +12,6 @@ import { whoamiRoutes } from "./routes/whoami.ts";
 
 /** Registers a feature's routes; built by the caller with whatever the feature needs (pool, bus, blobs). */
 export type RouteModule = (registry: RouteRegistry) => void;
-
-/** What the ingress needs. */
 export interface ApiDeps {
   readonly logger: Logger;
   readonly metrics: Metrics;

@@ -29,7 +29,6 @@ export interface ChatRelayDeps {
   readonly metrics: Metrics;
   readonly verifyToken: TokenVerifier;
   readonly config: ChatRelayConfig;
-  /** Options of the chat worker's consumer. */
   readonly worker?: ConsumeOptions;
   /**
    * Hub timers and limits; defaults are the reference server's (15 s keep-alive, 30 s client

@@ -10,8 +10,6 @@ import type { InvoiceExtraction, OcrEngine } from "./engines/index.ts";
 import type { ExtractedField } from "./extract/index.ts";
 import { verifyInvoice } from "./verify.ts";
 import type { RegistrationEntries, Verification } from "./verify.ts";
-
-/** What the handler needs. */
 export interface OcrHandlerDeps {
   readonly pool: Pool;
   readonly blob: BlobStore;

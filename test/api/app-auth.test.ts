@@ -2,7 +2,7 @@ import { SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
 import { createTokenSigner } from "../../lib/auth/index.ts";
 import { TEST_SCHEMAS, testRoutes } from "./routes.ts";
-import { SECRET, schemasWith, testApp } from "./support.ts";
+import { SECRET, schemasWith, testApp } from "../support/api-app.ts";
 
 function bearer(token: string) {
   return { authorization: `Bearer ${token}` };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { CORRELATION_HEADER } from "../../lib/http/index.ts";
 import { TEST_SCHEMAS, testRoutes } from "./routes.ts";
-import { schemasWith, testApp } from "./support.ts";
+import { schemasWith, testApp } from "../support/api-app.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 

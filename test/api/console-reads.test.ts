@@ -10,7 +10,7 @@ import { importListRoutes } from "../../services/api/routes/imports-list.ts";
 import { productModelRoutes } from "../../services/api/routes/product-models.ts";
 import { createTestDatabase } from "../support/database.ts";
 import type { TestDatabase } from "../support/database.ts";
-import { testApp } from "./support.ts";
+import { testApp } from "../support/api-app.ts";
 
 interface Page<T> {
   items: T[];

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { onError } from "../../lib/http/index.ts";
 import type { AppEnv } from "../../lib/http/index.ts";
 import { CONSOLE_CSP, consoleRoutes } from "../../services/api/routes/console.ts";
-import { logSink, testApp } from "./support.ts";
+import { logSink, testApp } from "../support/api-app.ts";
 
 describe("GET /console", () => {
   const empty: string[] = [];

@@ -3,7 +3,7 @@ import { AppError } from "../../lib/errors/index.ts";
 import { createHealth, startOpsServer } from "../../lib/health/index.ts";
 import type { OpsServer } from "../../lib/health/index.ts";
 import { createMetrics } from "../../lib/metrics/index.ts";
-import { logSink } from "./support.ts";
+import { logSink } from "../support/api-app.ts";
 
 describe("health", () => {
   it("is live without consulting any check", () => {

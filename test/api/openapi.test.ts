@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { ROLES } from "../../lib/auth/index.ts";
 import type { OpenApiDocument } from "../../lib/http/index.ts";
 import { TEST_SCHEMAS, testRoutes } from "./routes.ts";
-import { schemasWith, testApp } from "./support.ts";
+import { schemasWith, testApp } from "../support/api-app.ts";
 
 async function document(): Promise<OpenApiDocument> {
   const { app } = await testApp({ routes: [testRoutes], schemas: await schemasWith(TEST_SCHEMAS) });

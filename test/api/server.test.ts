@@ -7,7 +7,7 @@ import { createRouteRegistry, loadSchemaSet } from "../../lib/http/index.ts";
 import type { RouteSpec } from "../../lib/http/index.ts";
 import { loadConfig } from "../../services/api/config.ts";
 import { startApiServer } from "../../services/api/server.ts";
-import { testApp } from "./support.ts";
+import { testApp } from "../support/api-app.ts";
 
 describe("api config", () => {
   it("defaults port, host and body limit", () => {

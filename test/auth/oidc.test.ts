@@ -12,7 +12,7 @@ import { createHealth } from "../../lib/health/index.ts";
 import { createMetrics } from "../../lib/metrics/index.ts";
 import { loadApiSchemas } from "../../services/api/schemas.ts";
 import { rejectionOf } from "../support/errors.ts";
-import { logSink } from "../api/support.ts";
+import { logSink } from "../support/api-app.ts";
 
 /** Fails unless `promise` rejects with an AppError of `code`. */
 async function expectAppError(promise: Promise<unknown>, code: string): Promise<void> {

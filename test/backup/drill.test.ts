@@ -5,7 +5,7 @@ import { createPool } from "../../lib/db/index.ts";
 import type { Pool } from "../../lib/db/index.ts";
 import { createScript, updateScript } from "../../lib/transformations/index.ts";
 import { transformationRoutes } from "../../services/api/routes/transformations.ts";
-import { testApp } from "../api/support.ts";
+import { testApp } from "../support/api-app.ts";
 import { createTestDatabase } from "../support/database.ts";
 import { backupStore, cliEnv, keyTableCounts, runCli, seedCatalog } from "./support.ts";
 

@@ -8,7 +8,7 @@ import { backupToolsCheck, checkBackupTools, findPgTool } from "../../lib/backup
 import { createPool } from "../../lib/db/index.ts";
 import type { Pool } from "../../lib/db/index.ts";
 import { createHealth } from "../../lib/health/index.ts";
-import { logSink } from "../api/support.ts";
+import { logSink } from "../support/api-app.ts";
 import { rejectionOf } from "../support/errors.ts";
 
 /** An absolute path for a tool `findPgTool` found on PATH by its bare name. */

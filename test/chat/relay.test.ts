@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { announceToChat, serviceRequestRoutes } from "../../services/api/routes/service-requests.ts";
 import type { ChatMessage } from "../../services/chat-relay/model.ts";
-import { testApp } from "../api/support.ts";
+import { testApp } from "../support/api-app.ts";
 import { createTestDatabase } from "../support/database.ts";
 import type { TestDatabase } from "../support/database.ts";
 import { waitFor } from "../support/wait.ts";

@@ -9,7 +9,7 @@ import type { Platform, RunningService } from "../../lib/runtime/index.ts";
 import { INVOICE_CONTAINER } from "../../lib/warranty/index.ts";
 import { QUEUES } from "../../lib/messages/index.ts";
 import { ocrService, readOcrServiceConfig } from "../../services/ocr/main.ts";
-import { TEXT_INVOICES, encryptedPdf, manyPagesPdf, textPdf } from "../ocr/fixtures.ts";
+import { TEXT_INVOICES, encryptedPdf, manyPagesPdf, textPdf } from "../support/invoices.ts";
 import { testLogger, uniquePrefix } from "../support/bus.ts";
 import { createTestDatabase } from "../support/database.ts";
 import type { TestDatabase } from "../support/database.ts";

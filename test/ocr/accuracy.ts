@@ -1,5 +1,5 @@
 import type { InvoiceExtraction } from "../../services/ocr/engines/index.ts";
-import type { InvoiceFixture } from "./fixtures.ts";
+import type { InvoiceFixture } from "../support/invoices.ts";
 
 /** How many of a fixture's six expected fields an extraction got right. */
 export function countCorrect(result: InvoiceExtraction, expected: InvoiceFixture["expected"]): { correct: number; of: number } {

@@ -5,7 +5,7 @@ import { createAzureEngine, createOcrEngine } from "../../services/ocr/engines/i
 import type { OcrEngine } from "../../services/ocr/engines/index.ts";
 import { prebuiltInvoiceResult, startDocumentIntelligenceDouble } from "../support/document-intelligence-double.ts";
 import type { DocumentIntelligenceDouble } from "../support/document-intelligence-double.ts";
-import { pngHeader, TEXT_INVOICES, textPdf } from "./fixtures.ts";
+import { pngHeader, TEXT_INVOICES, textPdf } from "../support/invoices.ts";
 import { rejectionOf } from "../support/errors.ts";
 
 const KEY = "test-key-0123456789";

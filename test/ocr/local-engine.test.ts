@@ -3,7 +3,7 @@ import type { OcrLimits } from "../../services/ocr/config.ts";
 import { createLocalEngine } from "../../services/ocr/engines/index.ts";
 import type { InvoiceExtraction, OcrEngine } from "../../services/ocr/engines/index.ts";
 import { countCorrect } from "./accuracy.ts";
-import { bombPdf, encryptedPdf, hugeImagePdf, jpegHeader, manyPagesPdf, pngHeader, TEXT_INVOICES, textPdf } from "./fixtures.ts";
+import { bombPdf, encryptedPdf, hugeImagePdf, jpegHeader, manyPagesPdf, pngHeader, TEXT_INVOICES, textPdf } from "../support/invoices.ts";
 import { rejectionOf } from "../support/errors.ts";
 
 const limits: OcrLimits = {

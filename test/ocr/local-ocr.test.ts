@@ -5,7 +5,7 @@ import { createLocalEngine } from "../../services/ocr/engines/index.ts";
 import type { InvoiceExtraction, OcrEngine } from "../../services/ocr/engines/index.ts";
 import { verifyInvoice } from "../../services/ocr/verify.ts";
 import { countCorrect } from "./accuracy.ts";
-import { IMAGE_INVOICE, imageOf, scannedPdf } from "./fixtures.ts";
+import { IMAGE_INVOICE, imageOf, scannedPdf } from "../support/invoices.ts";
 
 // tesseract is slow on two cores: two documents, one engine (the model loads once).
 const limits: OcrLimits = {

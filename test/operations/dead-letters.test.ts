@@ -12,7 +12,7 @@ import { TEST_MESSAGE_TYPE, testLogger, testValidator } from "../support/bus.ts"
 import { createTestDatabase } from "../support/database.ts";
 import type { TestDatabase } from "../support/database.ts";
 import { waitFor } from "../support/wait.ts";
-import { testApp } from "../api/support.ts";
+import { testApp } from "../support/api-app.ts";
 import { TRANSPORTS, captureIo, platformOn } from "./support.ts";
 import type { Platform } from "./support.ts";
 

@@ -8,7 +8,7 @@ import { DATA_TRANSFORMATION_FLAG, createFlagEvaluator, createFlagStore } from "
 import { createTokenVerifier } from "../../lib/auth/index.ts";
 import { createFlagsCommand } from "../../bin/commands/flags.ts";
 import { flagRoutes } from "../../services/api/routes/flags.ts";
-import { SECRET, testApp } from "../api/support.ts";
+import { SECRET, testApp } from "../support/api-app.ts";
 import { createTestDatabase } from "../support/database.ts";
 import type { TestDatabase } from "../support/database.ts";
 import { captureIo } from "./support.ts";

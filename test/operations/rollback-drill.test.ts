@@ -18,7 +18,7 @@ import { importRoutes } from "../../services/api/routes/imports.ts";
 import { transformationRoutes } from "../../services/api/routes/transformations.ts";
 import { startImportWorkers } from "../../services/ingest/imports/index.ts";
 import type { ImportWorkers } from "../../services/ingest/imports/index.ts";
-import { SECRET, testApp } from "../api/support.ts";
+import { SECRET, testApp } from "../support/api-app.ts";
 import { testLogger, uniquePrefix } from "../support/bus.ts";
 import { createTestDatabase } from "../support/database.ts";
 import type { TestDatabase } from "../support/database.ts";

@@ -14,7 +14,7 @@ import {
 } from "../../lib/transformations/index.ts";
 import type { TransformationDefinition } from "../../lib/transformations/index.ts";
 import { transformationRoutes } from "../../services/api/routes/transformations.ts";
-import { testApp } from "../api/support.ts";
+import { testApp } from "../support/api-app.ts";
 import { SAMPLE_SCRIPT } from "./support.ts";
 import { createTestDatabase } from "../support/database.ts";
 import type { TestDatabase } from "../support/database.ts";

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEnvelope } from "../../lib/bus/index.ts";
-import { IMAGE_INVOICE, TEXT_INVOICES, imageOf, textPdf } from "../ocr/fixtures.ts";
+import { IMAGE_INVOICE, TEXT_INVOICES, imageOf, textPdf } from "../support/invoices.ts";
 import { waitFor } from "../support/wait.ts";
 import { registrationForm, startStack } from "./stack.ts";
 import type { FormFields, Stack, TransportKind } from "./stack.ts";

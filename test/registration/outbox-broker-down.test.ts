@@ -1,7 +1,7 @@
 import { connect, createServer } from "node:net";
 import type { Server, Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
-import { TEXT_INVOICES, textPdf } from "../ocr/fixtures.ts";
+import { TEXT_INVOICES, textPdf } from "../support/invoices.ts";
 import { deleteQueues } from "../support/amqp.ts";
 import { waitFor } from "../support/wait.ts";
 import { registrationForm, startStack, testBus } from "./stack.ts";

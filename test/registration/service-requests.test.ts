@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TEXT_INVOICES, textPdf } from "../ocr/fixtures.ts";
+import { TEXT_INVOICES, textPdf } from "../support/invoices.ts";
 import { registrationForm, startStack } from "./stack.ts";
 import type { Stack } from "./stack.ts";
 

@@ -17,7 +17,7 @@ import { createRegistrationHandler } from "../../services/ingest/registration/in
 import { createLocalEngine } from "../../services/ocr/engines/index.ts";
 import type { OcrEngine } from "../../services/ocr/engines/index.ts";
 import { createOcrHandler } from "../../services/ocr/handler.ts";
-import { testApp } from "../api/support.ts";
+import { testApp } from "../support/api-app.ts";
 import { deleteQueues, recordQueues } from "../support/amqp.ts";
 import { testLogger, uniquePrefix } from "../support/bus.ts";
 import { createTestDatabase } from "../support/database.ts";

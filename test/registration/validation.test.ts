@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { INVOICE_CONTAINER } from "../../lib/warranty/index.ts";
 import { MAX_INVOICE_BYTES } from "../../services/api/registration/upload.ts";
-import { IMAGE_INVOICE, TEXT_INVOICES, imageOf, textPdf } from "../ocr/fixtures.ts";
+import { IMAGE_INVOICE, TEXT_INVOICES, imageOf, textPdf } from "../support/invoices.ts";
 import { registrationForm, startStack } from "./stack.ts";
 import type { FormFields, Stack } from "./stack.ts";
 

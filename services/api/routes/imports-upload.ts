@@ -22,8 +22,6 @@ import { multipartBoundary } from "../../../lib/multipart/index.ts";
 import type { ImportChunk } from "../../../lib/messages/index.ts";
 import { transformCsvRecords } from "../../../lib/transformations/index.ts";
 import type { RowTransformer, RowTransformerFactory, TransformationPlan } from "../../../lib/transformations/index.ts";
-
-/** What the upload needs. */
 export interface UploadDeps {
   readonly pool: Pool;
   readonly bus: Bus;

@@ -4,7 +4,7 @@ import type { Principal } from "../../../lib/auth/index.ts";
 import { AppError } from "../../../lib/errors/index.ts";
 import type { AppEnv, RouteRegistry } from "../../../lib/http/index.ts";
 import { principalOf } from "../../../lib/http/index.ts";
-import { failedRowLine, failedRows, getJob, listErrors, loadRowSchema, templateCsv } from "../../../lib/imports/index.ts";
+import { IMPORT_JOB_STATUS, failedRowLine, failedRows, getJob, listErrors, loadRowSchema, templateCsv } from "../../../lib/imports/index.ts";
 import type { ImportJobRow } from "../../../lib/imports/index.ts";
 import { acceptUpload } from "./imports-upload.ts";
 import type { UploadDeps } from "./imports-upload.ts";
@@ -77,7 +77,7 @@ function addUpload(registry: RouteRegistry, deps: ImportRouteDeps): void {
         correlationId: c.get("correlationId"),
       });
       c.header("location", `/api/v1/imports/${id}`);
-      return c.json({ id, status: "queued" }, 202);
+      return c.json({ id, status: IMPORT_JOB_STATUS.queued }, 202);
     },
   });
 }
@@ -164,7 +164,7 @@ function events(deps: ImportRouteDeps, c: Context<AppEnv>, id: string): Response
         await stream.writeSSE({ event: "status", data });
         last = data;
       }
-      if (job.view.status === "succeeded" || job.view.status === "failed") return;
+      if (job.view.status === IMPORT_JOB_STATUS.succeeded || job.view.status === IMPORT_JOB_STATUS.failed) return;
       await stream.sleep(deps.pollMs ?? 250);
     }
   });

@@ -6,11 +6,18 @@ import type { Pool } from "../../../lib/db/index.ts";
 import { AppError, isAppError } from "../../../lib/errors/index.ts";
 import { QUEUES, handleQueue } from "../../../lib/messages/index.ts";
 import type { ImportChunk } from "../../../lib/messages/index.ts";
-import { checkChunk, claimFinalisation, failJob, IMPORT_COLUMNS } from "../../../lib/imports/index.ts";
+import {
+  acceptsChunks,
+  checkChunk,
+  claimFinalisation,
+  failJob,
+  IMPORT_COLUMNS,
+  lockChunk,
+  readJob,
+  recordChunk,
+} from "../../../lib/imports/index.ts";
 import type { ImportColumn, RowValidator } from "../../../lib/imports/index.ts";
-import { copyErrors, copyStaging, loadBrands, loadChunkJob, lockChunk, recordChunk } from "./staging.ts";
-
-/** What the chunk handler works with. */
+import { copyErrors, copyStaging, loadBrands } from "./staging.ts";
 export interface ChunkHandlerDeps {
   readonly pool: Pool;
   readonly blob: BlobStore;
@@ -33,8 +40,8 @@ const JOB_ENDED = "IMPORT_JOB_ENDED";
 export function createChunkHandler(deps: ChunkHandlerDeps): MessageHandler {
   return handleQueue(QUEUES.importChunk, async (message, ctx) => {
     const { payload } = message;
-    const job = await loadChunkJob(deps.pool, payload.jobId);
-    if (job === undefined || (job.status !== "queued" && job.status !== "running")) {
+    const job = await readJob(deps.pool, payload.jobId);
+    if (job === undefined || !acceptsChunks(job.status)) {
       ctx.logger.info({ jobId: payload.jobId, chunkNo: payload.chunkNo }, "chunk of an ended job skipped");
       return;
     }

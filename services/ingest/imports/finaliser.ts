@@ -1,24 +1,13 @@
 import type { BlobStore } from "../../../lib/blob/index.ts";
 import type { MessageHandler } from "../../../lib/bus/index.ts";
 import { sqlState, withTransaction } from "../../../lib/db/index.ts";
-import type { Pool } from "../../../lib/db/index.ts";
+import type { Pool, PoolClient } from "../../../lib/db/index.ts";
 import { describeError } from "../../../lib/errors/index.ts";
 import { QUEUES, handleQueue } from "../../../lib/messages/index.ts";
 import type { Logger } from "../../../lib/log/index.ts";
-import {
-  abandonJob,
-  assertStaged,
-  checkStaging,
-  finishJob,
-  lockJob,
-  mergeStaging,
-  mergeUnlessDuplicates,
-  moveDuplicates,
-  previewMerge,
-} from "./merge.ts";
-import type { FinalisingJob } from "./merge.ts";
-
-/** What the finaliser works with. */
+import { IMPORT_JOB_STATUS, abandonJob, finishJob, lockJob } from "../../../lib/imports/index.ts";
+import type { ImportJob, ImportJobError } from "../../../lib/imports/index.ts";
+import { assertStaged, checkStaging, dropStaging, mergeStaging, mergeUnlessDuplicates, moveDuplicates, previewMerge } from "./merge.ts";
 export interface FinaliserDeps {
   readonly pool: Pool;
   readonly blob: BlobStore;
@@ -42,7 +31,7 @@ export function createFinaliser(deps: FinaliserDeps): MessageHandler {
       const reason = describeError(error);
       ctx.logger.warn({ jobId, code: reason.code, err: reason.message }, "import finalisation failed; nothing committed");
       const failed = await withTransaction(deps.pool, (client) =>
-        abandonJob(client, jobId, {
+        abandon(client, jobId, {
           code: "IMPORT_MERGE_FAILED",
           message: `the merge failed and nothing was committed: ${reason.message}`,
           details: { cause: sqlStateCode(error) ?? reason.code },
@@ -54,9 +43,9 @@ export function createFinaliser(deps: FinaliserDeps): MessageHandler {
   });
 }
 
-async function finalise(client: Parameters<typeof lockJob>[0], jobId: string): Promise<void> {
+async function finalise(client: PoolClient, jobId: string): Promise<void> {
   const job = await lockJob(client, jobId);
-  if (job === undefined || job.status !== "finalising") return;
+  if (job === undefined || job.status !== IMPORT_JOB_STATUS.finalising) return;
   if (!job.dryRun && !tooManyInvalid(job, job.invalid) && (await mergeAtOnce(client, jobId, job))) return;
   await checkStaging(client, jobId, job.valid);
   const duplicates = await moveDuplicates(client, jobId);
@@ -75,11 +64,12 @@ async function finalise(client: Parameters<typeof lockJob>[0], jobId: string): P
   if (job.dryRun || tooMany) {
     // A dry run predicts the commit, refusal included.
     const preview = job.dryRun ? await previewMerge(client, jobId) : { inserted: 0, updated: 0 };
-    await finishJob(client, jobId, { status: tooMany ? "failed" : "succeeded", valid, invalid, ...preview, ...(error ? { error } : {}) });
+    const status = tooMany ? IMPORT_JOB_STATUS.failed : IMPORT_JOB_STATUS.succeeded;
+    await finish(client, jobId, { status, valid, invalid, ...preview, ...(error ? { error } : {}) });
     return;
   }
   const merged = await mergeStaging(client, jobId);
-  await finishJob(client, jobId, { status: "succeeded", valid, invalid, ...merged });
+  await finish(client, jobId, { status: IMPORT_JOB_STATUS.succeeded, valid, invalid, ...merged });
 }
 
 /**
@@ -87,16 +77,28 @@ async function finalise(client: Parameters<typeof lockJob>[0], jobId: string): P
  * over staging that check both, since the merge itself tells whether either was wrong. False,
  * with nothing merged, when the file repeats a key; the slow path then moves the repeats out.
  */
-async function mergeAtOnce(client: Parameters<typeof lockJob>[0], jobId: string, job: FinalisingJob): Promise<boolean> {
+async function mergeAtOnce(client: PoolClient, jobId: string, job: ImportJob): Promise<boolean> {
   const merged = await mergeUnlessDuplicates(client, jobId);
   if (merged === undefined) return false;
   assertStaged(merged.inserted + merged.updated, job.valid);
-  await finishJob(client, jobId, { status: "succeeded", valid: job.valid, invalid: job.invalid, ...merged });
+  await finish(client, jobId, { status: IMPORT_JOB_STATUS.succeeded, valid: job.valid, invalid: job.invalid, ...merged });
   return true;
 }
 
-function tooManyInvalid(job: FinalisingJob, invalid: number): boolean {
+function tooManyInvalid(job: ImportJob, invalid: number): boolean {
   return invalid * 100 > job.maxInvalidPercent * job.total;
+}
+
+/** Ends the job with its final counts; its staging rows are no longer needed. */
+async function finish(client: PoolClient, jobId: string, outcome: Parameters<typeof finishJob>[2]): Promise<void> {
+  await dropStaging(client, jobId);
+  await finishJob(client, jobId, outcome);
+}
+
+/** Fails a job whose finalisation broke, dropping its staging rows; false when it had already ended. */
+async function abandon(client: PoolClient, jobId: string, error: ImportJobError): Promise<boolean> {
+  await dropStaging(client, jobId);
+  return abandonJob(client, jobId, error);
 }
 
 function sqlStateCode(error: unknown): string | undefined {

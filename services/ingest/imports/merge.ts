@@ -2,39 +2,6 @@ import { AppError } from "../../../lib/errors/index.ts";
 import { SQLSTATE, hasSqlState } from "../../../lib/db/index.ts";
 import type { PoolClient } from "../../../lib/db/index.ts";
 
-/** The job as the finaliser needs it, locked for the finaliser's transaction. */
-export interface FinalisingJob {
-  readonly status: string;
-  readonly dryRun: boolean;
-  readonly maxInvalidPercent: number;
-  readonly total: number;
-  readonly valid: number;
-  readonly invalid: number;
-}
-
-/** Locks the job row; undefined when there is no such job. */
-export async function lockJob(client: PoolClient, id: string): Promise<FinalisingJob | undefined> {
-  const { rows } = await client.query<{
-    status: string;
-    dry_run: boolean;
-    max_invalid_percent: string;
-    total_rows: number;
-    valid_rows: number;
-    invalid_rows: number;
-  }>("select status, dry_run, max_invalid_percent, total_rows, valid_rows, invalid_rows from import_jobs where id = $1 for update", [id]);
-  const r = rows[0];
-  return (
-    r && {
-      status: r.status,
-      dryRun: r.dry_run,
-      maxInvalidPercent: Number(r.max_invalid_percent),
-      total: r.total_rows,
-      valid: r.valid_rows,
-      invalid: r.invalid_rows,
-    }
-  );
-}
-
 /**
  * Throws `IMPORT_STAGING_LOST` when staging lacks rows the chunks counted as valid: the unlogged
  * table is emptied when PostgreSQL crashes, and a partial file must never be merged.
@@ -133,47 +100,7 @@ export async function mergeUnlessDuplicates(client: PoolClient, id: string): Pro
   }
 }
 
-/** Ends the job with its final counts and drops its staging rows. */
-export async function finishJob(
-  client: PoolClient,
-  id: string,
-  outcome: {
-    status: "succeeded" | "failed";
-    valid: number;
-    invalid: number;
-    inserted: number;
-    updated: number;
-    error?: { code: string; message: string; details?: Record<string, unknown> };
-  },
-): Promise<void> {
+/** Drops a job's staging rows once it has ended, whichever way. */
+export async function dropStaging(client: PoolClient, id: string): Promise<void> {
   await client.query("delete from import_staging where job_id = $1", [id]);
-  await client.query(
-    `update import_jobs set status = $2, valid_rows = $3, invalid_rows = $4, inserted_rows = $5, updated_rows = $6,
-       error = $7, updated_at = now(), finished_at = clock_timestamp()
-     where id = $1`,
-    [
-      id,
-      outcome.status,
-      outcome.valid,
-      outcome.invalid,
-      outcome.inserted,
-      outcome.updated,
-      outcome.error ? JSON.stringify(outcome.error) : null,
-    ],
-  );
-}
-
-/** Fails a job whose finalisation broke, dropping its staging rows; false when it had already ended. */
-export async function abandonJob(
-  client: PoolClient,
-  id: string,
-  error: { code: string; message: string; details?: Record<string, unknown> },
-): Promise<boolean> {
-  await client.query("delete from import_staging where job_id = $1", [id]);
-  const { rowCount } = await client.query(
-    `update import_jobs set status = 'failed', error = $2, updated_at = now(), finished_at = clock_timestamp()
-     where id = $1 and status = 'finalising'`,
-    [id, JSON.stringify(error)],
-  );
-  return rowCount === 1;
 }

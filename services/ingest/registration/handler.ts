@@ -14,8 +14,6 @@ type Registration = Message<"registration.submitted">;
 
 /** The inbox name of this handler. */
 export const REGISTRATION_CONSUMER = "ingest.registration";
-
-/** What the handler needs. */
 export interface RegistrationHandlerDeps {
   readonly pool: Pool;
   readonly blob: BlobStore;

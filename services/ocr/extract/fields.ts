@@ -19,8 +19,6 @@ const ID_VALUE = /^\s*[:#.]?\s*([A-Z0-9][A-Z0-9\-/_.]{1,40})/i;
 /** How much a label makes a date the issue date; `other` labels (due, delivery, period) exclude it. */
 const LABEL_SCORE: Readonly<Record<Exclude<DateLabelKind, "other">, number>> = { strong: 5, number: 4, weak: 4 };
 const UNLABELLED_SCORE = 1;
-
-/** Options for {@link extractInvoiceFields}. */
 export interface ExtractOptions {
   /** The day/month order used when the document itself does not settle it. */
   readonly dateOrder: DateOrder;

@@ -17,7 +17,7 @@ import { testLogger, uniquePrefix } from "../../support/bus.ts";
 import { createTestDatabase } from "../../support/database.ts";
 import type { TestDatabase } from "../../support/database.ts";
 import { waitFor } from "../../support/wait.ts";
-import { testApp } from "../../api/support.ts";
+import { testApp } from "../../support/api-app.ts";
 
 /** Which broker a harness runs on. */
 export type TransportKind = "postgres" | "amqp";
