@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -27,10 +28,14 @@ function ownerProcess(location: string, port: number) {
   return { child, started: () => out.includes("\n") };
 }
 
+/**
+ * True once `pid` has exited. A killed orphan waits as a zombie until whatever adopted it
+ * reaps it, which a container's PID 1 may never do, so a zombie counts as gone.
+ */
 function isGone(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return false;
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z");
   } catch {
     return true;
   }
