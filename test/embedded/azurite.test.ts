@@ -1,6 +1,5 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -10,7 +9,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { createAzureBlobStore } from "../../lib/blob/index.ts";
 import { freePort, startAzurite } from "../../lib/embedded/index.ts";
 import { testLogger } from "../support/bus.ts";
-import { REPO_ROOT } from "../support/process.ts";
+import { REPO_ROOT, hasExited } from "../support/process.ts";
 import { waitFor } from "../support/wait.ts";
 
 /** A separate Node process that starts Azurite at `location` and then waits to be killed. */
@@ -28,18 +27,6 @@ function ownerProcess(location: string, port: number) {
   return { child, started: () => out.includes("\n") };
 }
 
-/**
- * True once `pid` has exited. A killed orphan waits as a zombie until whatever adopted it
- * reaps it, which a container's PID 1 may never do, so a zombie counts as gone.
- */
-function isGone(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z");
-  } catch {
-    return true;
-  }
-}
 
 async function text(stream: Readable): Promise<string> {
   const chunks: Buffer[] = [];
@@ -116,11 +103,11 @@ describe("startAzurite", () => {
     const orphan = (await readFile(`${location}.owner.json`, "utf8").then(JSON.parse)) as { pid: number };
     owner.child.kill("SIGKILL");
     await once(owner.child, "exit");
-    expect(isGone(orphan.pid)).toBe(false);
+    expect(hasExited(orphan.pid)).toBe(false);
 
     const again = await startAzurite({ location, port, logger });
     try {
-      expect(isGone(orphan.pid)).toBe(true);
+      expect(hasExited(orphan.pid)).toBe(true);
       await createAzureBlobStore({ connectionString: again.connectionString }).ping();
     } finally {
       await again.stop();

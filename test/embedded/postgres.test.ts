@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { freePort, startEmbeddedPostgres } from "../../lib/embedded/index.ts";
 import type { RunningPostgres } from "../../lib/embedded/index.ts";
 import { testLogger } from "../support/bus.ts";
+import { hasExited } from "../support/process.ts";
 import { waitFor } from "../support/wait.ts";
 
 async function query<T>(url: string, sql: string): Promise<T[]> {
@@ -19,14 +20,6 @@ async function query<T>(url: string, sql: string): Promise<T[]> {
   }
 }
 
-function isGone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch {
-    return true;
-  }
-}
 
 describe("startEmbeddedPostgres", () => {
   const logger = testLogger();
@@ -78,7 +71,7 @@ describe("startEmbeddedPostgres", () => {
     const pidFile = join(dataDir, "postgres", "postmaster.pid");
     const pid = Number((await readFile(pidFile, "utf8")).split("\n")[0]);
     process.kill(pid, "SIGKILL");
-    await waitFor(() => isGone(pid), { what: "the killed postmaster to be reaped" });
+    await waitFor(() => hasExited(pid), { what: "the killed postmaster to be reaped" });
     expect((await readFile(pidFile, "utf8")).startsWith(`${pid}\n`)).toBe(true);
     await server.stop();
 
