@@ -104,15 +104,18 @@ export async function runProcess(
     await platform.stop();
     return EXIT.failed;
   }
-  printBanner(logger, platform, services);
-  await platform.announce(Object.fromEntries(services.flatMap((s) => (s.url ? [[s.name, s.url]] : []))));
-  return runUntilSignal({
+  // Signals are taken over before the banner says "started", so a SIGTERM sent as soon as it
+  // appears drains the process instead of killing it with the default action.
+  const finished = runUntilSignal({
     logger,
     health: platform.health,
     services,
     close: () => platform.stop(),
     shutdownTimeoutMs: loaded.platform.shutdownTimeoutMs,
   });
+  printBanner(logger, platform, services);
+  await platform.announce(Object.fromEntries(services.flatMap((s) => (s.url ? [[s.name, s.url]] : []))));
+  return finished;
 }
 
 function loadProcessConfig(definitions: readonly ServiceDefinition[], env: Readonly<Record<string, string | undefined>>) {
