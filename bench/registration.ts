@@ -26,7 +26,7 @@ import { createLogger } from "../lib/log/index.ts";
 import { createMetrics } from "../lib/metrics/index.ts";
 import { loadValidator } from "../lib/runtime/index.ts";
 import { createApp } from "../services/api/app.ts";
-import { productRoutes } from "../services/api/routes/products.ts";
+import { productRoutes } from "../services/api/registration/routes.ts";
 import { loadApiSchemas } from "../services/api/schemas.ts";
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);

@@ -1,5 +1,5 @@
 // The console's build: one ES module bundle and one stylesheet under /console/assets/, served by
-// the API (services/api/routes/console.ts). Preact's JSX is compiled by Vite's own transformer, so
+// the API (services/api/ops/console.ts). Preact's JSX is compiled by Vite's own transformer, so
 // no Babel preset is needed.
 import { defineConfig } from "vite";
 

@@ -12,3 +12,12 @@ export type { WarrantyState } from "./state.ts";
 export { INVOICE_CONTAINER, warrantyState } from "./state.ts";
 export type { ProductModelFilter, ProductModelView } from "./models.ts";
 export { listProductModels } from "./models.ts";
+export type { ServiceRequest, ServiceRequestStatus } from "./service-requests.ts";
+export {
+  SERVICE_REQUEST_ERRORS,
+  SERVICE_REQUEST_STATUS,
+  insertServiceRequest,
+  readServiceRequest,
+  serviceRequestNotFound,
+  updateServiceRequest,
+} from "./service-requests.ts";

@@ -2,16 +2,15 @@ import { Hono } from "hono";
 import type { TokenVerifier } from "../../lib/auth/index.ts";
 import type { Health } from "../../lib/health/index.ts";
 import { correlation, createRouteRegistry, mountRoutes, onError, onNotFound } from "../../lib/http/index.ts";
-import type { AppEnv, RouteRegistry, SchemaSet } from "../../lib/http/index.ts";
+import type { AppEnv, SchemaSet } from "../../lib/http/index.ts";
 import type { Logger } from "../../lib/log/index.ts";
 import type { Metrics } from "../../lib/metrics/index.ts";
-import { consoleRoutes } from "./routes/console.ts";
-import { healthRoutes } from "./routes/health.ts";
-import { metaRoutes } from "./routes/meta.ts";
-import { whoamiRoutes } from "./routes/whoami.ts";
+import { consoleApp } from "./ops/console.ts";
+import { healthRoutes } from "./ops/health.ts";
+import { metaRoutes } from "./ops/meta.ts";
+import { whoamiRoutes } from "./ops/whoami.ts";
+import type { RouteModule } from "./route-module.ts";
 
-/** Registers a feature's routes; built by the caller with whatever the feature needs (pool, bus, blobs). */
-export type RouteModule = (registry: RouteRegistry) => void;
 export interface ApiDeps {
   readonly logger: Logger;
   readonly metrics: Metrics;
@@ -37,22 +36,20 @@ const DESCRIPTION =
 /** Builds the ingress app; tests call `app.request()` on it, `startApiServer` serves it. */
 export function createApp(deps: ApiDeps): Hono<AppEnv> {
   const registry = createRouteRegistry(deps.schemas);
-  healthRoutes(registry, deps);
-  whoamiRoutes(registry);
-  for (const register of deps.routes ?? []) register(registry);
-  const docs = metaRoutes(registry, {
+  const info = {
     title: "Warranty Hub API",
     version: API_VERSION,
     description: DESCRIPTION,
     ...(deps.publicUrl ? { servers: [{ url: deps.publicUrl }] } : {}),
-  });
-  // Built now so a dangling schema reference stops start-up instead of the first /docs request.
-  docs();
+  };
+  // The document is built as the meta routes register, so they come last and see every route.
+  const modules = [healthRoutes(deps), whoamiRoutes(), ...(deps.routes ?? []), metaRoutes({ info })];
+  for (const register of modules) register(registry);
   const app = new Hono<AppEnv>();
   app.use("*", correlation(deps));
   app.onError(onError(deps.logger));
   app.notFound(onNotFound);
   mountRoutes(app, registry, { verifyToken: deps.verifyToken, maxBodyBytes: deps.maxBodyBytes ?? 1_048_576 });
-  app.route("/console", consoleRoutes());
+  app.route("/console", consoleApp());
   return app;
 }

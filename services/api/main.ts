@@ -6,18 +6,19 @@ import type { ServiceDefinition } from "../../lib/runtime/index.ts";
 import { createApp } from "./app.ts";
 import { readApiConfig } from "./config.ts";
 import type { ApiConfig } from "./config.ts";
-import { deadLetterRoutes } from "./routes/admin-dead-letters.ts";
-import { auditLogRoutes } from "./routes/audit-log.ts";
-import { brandRoutes } from "./routes/brands.ts";
-import { flagListRoutes } from "./routes/flags-list.ts";
-import { flagRoutes } from "./routes/flags.ts";
-import { importListRoutes } from "./routes/imports-list.ts";
-import { importRoutes } from "./routes/imports.ts";
-import { productModelRoutes } from "./routes/product-models.ts";
-import { productRoutes } from "./routes/products.ts";
-import { announceToChat, serviceRequestRoutes } from "./routes/service-requests.ts";
+import { auditLogRoutes } from "./admin/audit-log.ts";
+import { deadLetterRoutes } from "./admin/dead-letters.ts";
+import { flagListRoutes } from "./admin/flags-list.ts";
+import { flagRoutes } from "./admin/flags.ts";
+import { transformationRoutes } from "./admin/transformations.ts";
+import { brandRoutes } from "./catalog/brands.ts";
+import { productModelRoutes } from "./catalog/product-models.ts";
+import { importListRoutes } from "./imports/list.ts";
+import { importRoutes } from "./imports/routes.ts";
+import { productRoutes } from "./registration/routes.ts";
 import { loadApiSchemas } from "./schemas.ts";
-import { transformationRoutes } from "./routes/transformations.ts";
+import { announceToChat } from "./service-requests/chat.ts";
+import { serviceRequestRoutes } from "./service-requests/routes.ts";
 import { startApiServer } from "./server.ts";
 
 /** The Hono ingress: validates requests and hands work to the queues. */
@@ -37,15 +38,15 @@ export const apiService: ServiceDefinition<ApiConfig> = {
       routes: [
         productRoutes({ pool: platform.pool, bus: platform.bus, blob: platform.blob }),
         serviceRequestRoutes({ pool: platform.pool, participantsChanged: announceToChat(platform.bus) }),
-        deadLetterRoutes(createDeadLetterConsole({ bus: platform.bus, pool: platform.pool })),
+        deadLetterRoutes({ deadLetters: createDeadLetterConsole({ bus: platform.bus, pool: platform.pool }) }),
         flagRoutes({ store: createFlagStore(platform.pool, { notifier: platform.notifier }), verifyToken: platform.verifyToken, apiKey: config.flagApiKey }),
         transformationRoutes({ pool: platform.pool }),
-        brandRoutes(platform.pool),
-        importListRoutes(platform.pool),
-        productModelRoutes(platform.pool),
-        auditLogRoutes(platform.pool),
-        flagListRoutes(createFlagStore(platform.pool)),
-        await importRoutes({
+        brandRoutes({ pool: platform.pool }),
+        importListRoutes({ pool: platform.pool }),
+        productModelRoutes({ pool: platform.pool }),
+        auditLogRoutes({ pool: platform.pool }),
+        flagListRoutes({ store: createFlagStore(platform.pool) }),
+        importRoutes({
           pool: platform.pool,
           bus: platform.bus,
           blob: platform.blob,

@@ -4,10 +4,10 @@ import { recordAudit } from "../../lib/audit/index.ts";
 import type { Role } from "../../lib/auth/index.ts";
 import { createFlagStore } from "../../lib/flags/index.ts";
 import { insertJob } from "../../lib/imports/index.ts";
-import { auditLogRoutes } from "../../services/api/routes/audit-log.ts";
-import { flagListRoutes } from "../../services/api/routes/flags-list.ts";
-import { importListRoutes } from "../../services/api/routes/imports-list.ts";
-import { productModelRoutes } from "../../services/api/routes/product-models.ts";
+import { auditLogRoutes } from "../../services/api/admin/audit-log.ts";
+import { flagListRoutes } from "../../services/api/admin/flags-list.ts";
+import { importListRoutes } from "../../services/api/imports/list.ts";
+import { productModelRoutes } from "../../services/api/catalog/product-models.ts";
 import { createTestDatabase } from "../support/database.ts";
 import type { TestDatabase } from "../support/database.ts";
 import { testApp } from "../support/api-app.ts";
@@ -24,7 +24,7 @@ describe("the console's read APIs: imports, product models, audit log, flags", (
   beforeAll(async () => {
     db = await createTestDatabase();
     harness = await testApp({
-      routes: [importListRoutes(db.pool), productModelRoutes(db.pool), auditLogRoutes(db.pool), flagListRoutes(createFlagStore(db.pool))],
+      routes: [importListRoutes({ pool: db.pool }), productModelRoutes({ pool: db.pool }), auditLogRoutes({ pool: db.pool }), flagListRoutes({ store: createFlagStore(db.pool) })],
     });
     const { rows } = await db.pool.query<{ id: string; name: string }>(
       "insert into brands (name) values ('Acme'), ('Zenith') returning id::text, name",

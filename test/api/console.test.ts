@@ -6,7 +6,7 @@ import { Hono } from "hono";
 import { afterAll, describe, expect, it } from "vitest";
 import { onError } from "../../lib/http/index.ts";
 import type { AppEnv } from "../../lib/http/index.ts";
-import { CONSOLE_CSP, consoleRoutes } from "../../services/api/routes/console.ts";
+import { CONSOLE_CSP, consoleApp } from "../../services/api/ops/console.ts";
 import { logSink, testApp } from "../support/api-app.ts";
 
 describe("GET /console", () => {
@@ -65,7 +65,7 @@ describe("GET /console", () => {
     empty.push(dir);
     const app = new Hono<AppEnv>();
     app.onError(onError(logSink().logger));
-    app.route("/console", consoleRoutes({ distDir: dir }));
+    app.route("/console", consoleApp({ distDir: dir }));
     const response = await app.request("/console");
     expect(response.status).toBe(503);
     expect(await response.json()).toMatchObject({ error: { code: "CONSOLE_NOT_BUILT" } });

@@ -4,7 +4,7 @@ import { listBackups, withDatabase } from "../../lib/backup/index.ts";
 import { createPool } from "../../lib/db/index.ts";
 import type { Pool } from "../../lib/db/index.ts";
 import { createScript, updateScript } from "../../lib/transformations/index.ts";
-import { transformationRoutes } from "../../services/api/routes/transformations.ts";
+import { transformationRoutes } from "../../services/api/admin/transformations.ts";
 import { testApp } from "../support/api-app.ts";
 import { createTestDatabase } from "../support/database.ts";
 import { backupStore, cliEnv, keyTableCounts, runCli, seedCatalog } from "./support.ts";

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { announceToChat, serviceRequestRoutes } from "../../services/api/routes/service-requests.ts";
+import { announceToChat } from "../../services/api/service-requests/chat.ts";
+import { serviceRequestRoutes } from "../../services/api/service-requests/routes.ts";
 import type { ChatMessage } from "../../services/chat-relay/model.ts";
 import { testApp } from "../support/api-app.ts";
 import { createTestDatabase } from "../support/database.ts";

@@ -7,7 +7,7 @@ import { createDeadLetterConsole } from "../../lib/dead-letters/index.ts";
 import type { DeadLetterAction, DeadLetterDetail, DeadLetterListing, QueueSummary, SelectorInput } from "../../lib/dead-letters/index.ts";
 import { AppError } from "../../lib/errors/index.ts";
 import { createDlqCommand } from "../../bin/commands/dlq.ts";
-import { deadLetterRoutes } from "../../services/api/routes/admin-dead-letters.ts";
+import { deadLetterRoutes } from "../../services/api/admin/dead-letters.ts";
 import { TEST_MESSAGE_TYPE, testLogger, testValidator } from "../support/bus.ts";
 import { createTestDatabase } from "../support/database.ts";
 import type { TestDatabase } from "../support/database.ts";
@@ -53,7 +53,7 @@ function cliDriver(platform: Platform): Driver & { run(args: string[]): Promise<
 }
 
 async function apiDriver(platform: Platform, db: TestDatabase): Promise<Driver> {
-  const { app, sign } = await testApp({ routes: [deadLetterRoutes(createDeadLetterConsole({ bus: platform.bus, pool: db.pool }))] });
+  const { app, sign } = await testApp({ routes: [deadLetterRoutes({ deadLetters: createDeadLetterConsole({ bus: platform.bus, pool: db.pool }) })] });
   const token = await sign({ subject: "op-bob", role: "operator" });
   const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
     const response = await app.request(path, {
@@ -205,7 +205,7 @@ describe("dlq command: usage and errors", () => {
   });
 
   it("answers only operators over HTTP and refuses a replay naming two selectors", async () => {
-    const { app, sign } = await testApp({ routes: [deadLetterRoutes(createDeadLetterConsole({ bus: platform.bus, pool: db.pool }))] });
+    const { app, sign } = await testApp({ routes: [deadLetterRoutes({ deadLetters: createDeadLetterConsole({ bus: platform.bus, pool: db.pool }) })] });
     const as = async (role: "operator" | "super_admin") => ({
       authorization: `Bearer ${await sign({ subject: role, role })}`,
       "content-type": "application/json",

@@ -7,7 +7,7 @@ import { isAppError } from "../../lib/errors/index.ts";
 import { DATA_TRANSFORMATION_FLAG, createFlagEvaluator, createFlagStore } from "../../lib/flags/index.ts";
 import { createTokenVerifier } from "../../lib/auth/index.ts";
 import { createFlagsCommand } from "../../bin/commands/flags.ts";
-import { flagRoutes } from "../../services/api/routes/flags.ts";
+import { flagRoutes } from "../../services/api/admin/flags.ts";
 import { SECRET, testApp } from "../support/api-app.ts";
 import { createTestDatabase } from "../support/database.ts";
 import type { TestDatabase } from "../support/database.ts";

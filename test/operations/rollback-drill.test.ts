@@ -13,9 +13,9 @@ import { startOutboxRelay } from "../../lib/outbox/index.ts";
 import type { OutboxRelay } from "../../lib/outbox/index.ts";
 import { loadValidator } from "../../lib/runtime/index.ts";
 import { createRowTransformer } from "../../lib/transformations/index.ts";
-import { flagRoutes } from "../../services/api/routes/flags.ts";
-import { importRoutes } from "../../services/api/routes/imports.ts";
-import { transformationRoutes } from "../../services/api/routes/transformations.ts";
+import { flagRoutes } from "../../services/api/admin/flags.ts";
+import { importRoutes } from "../../services/api/imports/routes.ts";
+import { transformationRoutes } from "../../services/api/admin/transformations.ts";
 import { startImportWorkers } from "../../services/ingest/imports/index.ts";
 import type { ImportWorkers } from "../../services/ingest/imports/index.ts";
 import { SECRET, testApp } from "../support/api-app.ts";
@@ -62,7 +62,7 @@ describe("feature rollback drill: DataTransformationFeature", () => {
       routes: [
         flagRoutes({ store, verifyToken: createTokenVerifier(SECRET), apiKey: undefined }),
         transformationRoutes({ pool: db.pool }),
-        await importRoutes({ pool: db.pool, bus, blob, settings, transformRows, pollMs: 50 }),
+        importRoutes({ pool: db.pool, bus, blob, settings, transformRows, pollMs: 50 }),
       ],
     });
     app = api.app;

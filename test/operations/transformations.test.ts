@@ -13,7 +13,7 @@ import {
   updateScript,
 } from "../../lib/transformations/index.ts";
 import type { TransformationDefinition } from "../../lib/transformations/index.ts";
-import { transformationRoutes } from "../../services/api/routes/transformations.ts";
+import { transformationRoutes } from "../../services/api/admin/transformations.ts";
 import { testApp } from "../support/api-app.ts";
 import { SAMPLE_SCRIPT } from "./support.ts";
 import { createTestDatabase } from "../support/database.ts";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { addCalendarMonths, daysBetween, isIsoDate, warrantyState } from "../../lib/warranty/index.ts";
-import { preferredWait } from "../../services/api/routes/products.ts";
+import { preferredWait } from "../../services/api/registration/routes.ts";
 
 describe("warranty expiry: calendar months", () => {
   it.each([

@@ -10,7 +10,7 @@ import type { Logger } from "../../lib/log/index.ts";
 import { createMetrics } from "../../lib/metrics/index.ts";
 import type { Metrics } from "../../lib/metrics/index.ts";
 import { createApp } from "../../services/api/app.ts";
-import type { RouteModule } from "../../services/api/app.ts";
+import type { RouteModule } from "../../services/api/route-module.ts";
 import { loadApiSchemas } from "../../services/api/schemas.ts";
 
 export const SECRET = "api-test-secret-long-enough-for-hs256-tokens";

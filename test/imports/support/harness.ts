@@ -8,8 +8,8 @@ import type { ImportJobView, ImportSettings } from "../../../lib/imports/index.t
 import { startOutboxRelay } from "../../../lib/outbox/index.ts";
 import type { OutboxRelay } from "../../../lib/outbox/index.ts";
 import { loadValidator } from "../../../lib/runtime/index.ts";
-import { brandRoutes } from "../../../services/api/routes/brands.ts";
-import { importRoutes } from "../../../services/api/routes/imports.ts";
+import { brandRoutes } from "../../../services/api/catalog/brands.ts";
+import { importRoutes } from "../../../services/api/imports/routes.ts";
 import { startImportWorkers } from "../../../services/ingest/imports/index.ts";
 import type { ImportWorkers } from "../../../services/ingest/imports/index.ts";
 import { deleteQueues, recordQueues } from "../../support/amqp.ts";
@@ -60,7 +60,7 @@ export async function createHarness(kind: TransportKind, settings: Partial<Impor
   const relay: OutboxRelay = startOutboxRelay({ pool: db.pool, bus, logger: testLogger(), idleMs: 100 });
   const importSettings: ImportSettings = { maxBytes: settings.maxBytes ?? 10_000_000, chunkBytes: settings.chunkBytes ?? 64 };
   const deps = { pool: db.pool, bus, blob, settings: importSettings, pollMs: 50 };
-  const api = await testApp({ routes: [brandRoutes(db.pool), await importRoutes(deps)] });
+  const api = await testApp({ routes: [brandRoutes({ pool: db.pool }), importRoutes(deps)] });
   const workers: ImportWorkers[] = [];
   const harness: Harness = {
     db,

@@ -1,13 +1,14 @@
-import type { Pool } from "../../../lib/db/index.ts";
-import type { RouteRegistry, ValidInput } from "../../../lib/http/index.ts";
+import type { ValidInput } from "../../../lib/http/index.ts";
 import { principalOf } from "../../../lib/http/index.ts";
 import { listProductModels } from "../../../lib/warranty/index.ts";
+import type { PoolRouteDeps, RouteModule } from "../route-module.ts";
 
 type ModelQuery = { brand?: string; q?: string; cursor?: string; limit?: number };
 
 /** `GET /api/v1/product-models`: browse and search the catalog the imports fill. */
-export function productModelRoutes(pool: Pool) {
-  return (registry: RouteRegistry): void => {
+export function productModelRoutes(deps: PoolRouteDeps): RouteModule {
+  const { pool } = deps;
+  return (registry) => {
     registry.add<ValidInput<undefined, ModelQuery>>({
       method: "get",
       path: "/api/v1/product-models",

@@ -1,7 +1,7 @@
 import { isForeignKeyViolation, isUniqueViolation } from "../../../lib/db/index.ts";
 import type { Pool } from "../../../lib/db/index.ts";
 import { AppError } from "../../../lib/errors/index.ts";
-import type { RouteRegistry } from "../../../lib/http/index.ts";
+import type { PoolRouteDeps, RouteModule } from "../route-module.ts";
 import { compileSerialFormat } from "../../../lib/serial-format/index.ts";
 
 /** A brand as the API shows it. */
@@ -20,7 +20,8 @@ const COLUMNS = `id::text as id, name, serial_format as "serialFormat"`;
 const ADMIN = ["super_admin"] as const;
 
 /** `/api/v1/brands`: super admins manage brands (name, serial-number format). */
-export function brandRoutes(pool: Pool): (registry: RouteRegistry) => void {
+export function brandRoutes(deps: PoolRouteDeps): RouteModule {
+  const { pool } = deps;
   return (registry) => {
     registry.add({
       method: "get",

@@ -34,12 +34,18 @@ const TYPES: Readonly<Record<string, string>> = {
 /** Names Vite gives assets (`index-<hash>.js`): nothing that could climb out of the folder. */
 const ASSET_NAME = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
 
+/** `distDir` lets a test serve a console it built into a temporary folder. */
+export interface ConsoleOptions {
+  readonly distDir?: string;
+}
+
 /**
  * `GET /console`: the admin and operator console, a static single-page app built from console/.
  * Mounted beside the API routes (not in the OpenAPI document: it is a page, not an operation);
- * the page signs in with a bearer token and calls the documented API like any client.
+ * the page signs in with a bearer token and calls the documented API like any client. A sub-app
+ * mounted with `app.route`, not a route module: the registry holds documented operations only.
  */
-export function consoleRoutes(options: { readonly distDir?: string } = {}): Hono<AppEnv> {
+export function consoleApp(options: ConsoleOptions = {}): Hono<AppEnv> {
   const dist = options.distDir ?? CONSOLE_DIST;
   const app = new Hono<AppEnv>();
   const page = async (c: Context<AppEnv>) => serve(c, join(dist, "index.html"), "text/html; charset=utf-8", "no-cache");

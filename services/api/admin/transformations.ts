@@ -4,6 +4,7 @@ import type { Pool } from "../../../lib/db/index.ts";
 import { AppError } from "../../../lib/errors/index.ts";
 import { principalOf } from "../../../lib/http/index.ts";
 import type { AppEnv, RouteRegistry, ValidInput } from "../../../lib/http/index.ts";
+import type { PoolRouteDeps, RouteModule } from "../route-module.ts";
 import { brandIdByName, createScript, getScript, listScripts, listVersions, updateScript } from "../../../lib/transformations/index.ts";
 import type { TransformationDefinition, TransformationScript } from "../../../lib/transformations/index.ts";
 
@@ -24,8 +25,8 @@ const ROLES = ["super_admin", "brand_admin"] as const;
  * Every change is a new version; the history is kept. A brand admin sees and changes only
  * their own brand's scripts.
  */
-export function transformationRoutes(deps: { readonly pool: Pool }) {
-  return (registry: RouteRegistry): void => {
+export function transformationRoutes(deps: PoolRouteDeps): RouteModule {
+  return (registry) => {
     readRoutes(registry, deps.pool);
     writeRoutes(registry, deps.pool);
   };

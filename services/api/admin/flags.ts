@@ -3,9 +3,10 @@ import type { Context } from "hono";
 import type { TokenVerifier } from "../../../lib/auth/index.ts";
 import { AppError } from "../../../lib/errors/index.ts";
 import type { FlagStore } from "../../../lib/flags/index.ts";
-import type { AppEnv, RouteRegistry, ValidInput } from "../../../lib/http/index.ts";
+import type { AppEnv, ValidInput } from "../../../lib/http/index.ts";
+import type { RouteModule } from "../route-module.ts";
 
-/** What the flag routes need. */
+/** Flag routes accept an operator token or an API key, so they verify tokens themselves. */
 export interface FlagRouteDeps {
   readonly store: FlagStore;
   readonly verifyToken: TokenVerifier;
@@ -20,8 +21,8 @@ const AUTH =
   "(or `Authorization: api-key <key>`). Changes are audited with who, when, the old and the new value.";
 
 /** `GET/PATCH /api/v2/flags/{name}`: read and switch feature flags, for operators and automation. */
-export function flagRoutes(deps: FlagRouteDeps) {
-  return (registry: RouteRegistry): void => {
+export function flagRoutes(deps: FlagRouteDeps): RouteModule {
+  return (registry) => {
     registry.add<FlagInput>({
       method: "get",
       path: "/api/v2/flags/:name",

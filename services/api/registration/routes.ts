@@ -4,15 +4,16 @@ import type { Bus } from "../../../lib/bus/index.ts";
 import type { Pool } from "../../../lib/db/index.ts";
 import { AppError } from "../../../lib/errors/index.ts";
 import { principalOf } from "../../../lib/http/index.ts";
-import type { AppEnv, RouteRegistry, ValidInput } from "../../../lib/http/index.ts";
-import { listCards, loadCard } from "../registration/cards.ts";
-import type { WarrantyCard } from "../registration/cards.ts";
-import { editProduct, notFound } from "../registration/edit.ts";
-import type { ProductEdit } from "../registration/edit.ts";
-import { registrationPrecheck, submitRegistration } from "../registration/submit.ts";
-import { readRegistrationForm } from "../registration/upload.ts";
+import type { AppEnv, ValidInput } from "../../../lib/http/index.ts";
+import type { RouteModule } from "../route-module.ts";
+import { listCards, loadCard } from "./cards.ts";
+import type { WarrantyCard } from "./cards.ts";
+import { editProduct, notFound } from "./edit.ts";
+import type { ProductEdit } from "./edit.ts";
+import { registrationPrecheck, submitRegistration } from "./submit.ts";
+import { readRegistrationForm } from "./upload.ts";
 
-/** What the product routes need from the platform. */
+/** Registration streams the invoice to blobs and hands the form to the ingest worker over the bus. */
 export interface ProductRouteDeps {
   readonly pool: Pool;
   readonly bus: Bus;
@@ -34,8 +35,8 @@ const REGISTER_DESCRIPTION = [
 ].join(" ");
 
 /** `/api/v1/products`: registration with invoice upload, the warranty card, the owner's list, edits. */
-export function productRoutes(deps: ProductRouteDeps) {
-  return (registry: RouteRegistry): void => {
+export function productRoutes(deps: ProductRouteDeps): RouteModule {
+  return (registry) => {
     registry.add({
       method: "post",
       path: "/api/v1/products",

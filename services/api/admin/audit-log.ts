@@ -1,12 +1,13 @@
 import { listAudit } from "../../../lib/audit/index.ts";
-import type { Pool } from "../../../lib/db/index.ts";
-import type { RouteRegistry, ValidInput } from "../../../lib/http/index.ts";
+import type { ValidInput } from "../../../lib/http/index.ts";
+import type { PoolRouteDeps, RouteModule } from "../route-module.ts";
 
 type AuditQuery = { action?: string; actor?: string; target?: string; cursor?: string; limit?: number };
 
 /** `GET /api/v1/admin/audit-log`: what operators and admins changed, newest first. */
-export function auditLogRoutes(pool: Pool) {
-  return (registry: RouteRegistry): void => {
+export function auditLogRoutes(deps: PoolRouteDeps): RouteModule {
+  const { pool } = deps;
+  return (registry) => {
     registry.add<ValidInput<undefined, AuditQuery>>({
       method: "get",
       path: "/api/v1/admin/audit-log",

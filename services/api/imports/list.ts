@@ -1,8 +1,8 @@
-import type { Pool } from "../../../lib/db/index.ts";
-import type { RouteRegistry, ValidInput } from "../../../lib/http/index.ts";
+import type { ValidInput } from "../../../lib/http/index.ts";
 import { principalOf } from "../../../lib/http/index.ts";
 import { listJobs } from "../../../lib/imports/index.ts";
 import type { ImportJobView } from "../../../lib/imports/index.ts";
+import type { PoolRouteDeps, RouteModule } from "../route-module.ts";
 
 type ListQuery = {
   status?: ImportJobView["status"];
@@ -13,8 +13,9 @@ type ListQuery = {
 };
 
 /** `GET /api/v1/imports`: the import jobs a caller may read, newest first, a page at a time. */
-export function importListRoutes(pool: Pool) {
-  return (registry: RouteRegistry): void => {
+export function importListRoutes(deps: PoolRouteDeps): RouteModule {
+  const { pool } = deps;
+  return (registry) => {
     registry.add<ValidInput<undefined, ListQuery>>({
       method: "get",
       path: "/api/v1/imports",

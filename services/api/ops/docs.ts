@@ -1,4 +1,4 @@
-import type { OpenApiDocument } from "../../lib/http/index.ts";
+import type { OpenApiDocument } from "../../../lib/http/index.ts";
 
 /** The parts of an OpenAPI operation the page shows. */
 interface Operation {

@@ -2,7 +2,8 @@ import type { DeadLetterConsole } from "../../../lib/dead-letters/index.ts";
 import { parseSelector } from "../../../lib/dead-letters/index.ts";
 import type { SelectorInput } from "../../../lib/dead-letters/index.ts";
 import { principalOf } from "../../../lib/http/index.ts";
-import type { RouteRegistry, ValidInput } from "../../../lib/http/index.ts";
+import type { ValidInput } from "../../../lib/http/index.ts";
+import type { RouteModule } from "../route-module.ts";
 
 type QueueInput = ValidInput<undefined, { limit?: number }, { queue: string }>;
 type MessageInput = ValidInput<undefined, Record<string, never>, { queue: string; id: string }>;
@@ -11,12 +12,18 @@ type ActionInput = ValidInput<SelectorInput, Record<string, never>, { queue: str
 const TAGS = ["operations"];
 const ROLES = ["operator"] as const;
 
+/** The same console `warranty-hub dlq` drives, so both channels list, replay and audit alike. */
+export interface DeadLetterRouteDeps {
+  readonly deadLetters: DeadLetterConsole;
+}
+
 /**
  * `/api/v1/admin/dead-letters`: the operator's dead-letter console over HTTP, the same
  * operations as `warranty-hub dlq`. Replays and purges are audited with the token's subject.
  */
-export function deadLetterRoutes(deadLetters: DeadLetterConsole) {
-  return (registry: RouteRegistry): void => {
+export function deadLetterRoutes(deps: DeadLetterRouteDeps): RouteModule {
+  const { deadLetters } = deps;
+  return (registry) => {
     registry.add({
       method: "get",
       path: "/api/v1/admin/dead-letters",

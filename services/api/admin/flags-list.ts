@@ -1,9 +1,15 @@
 import type { FlagStore } from "../../../lib/flags/index.ts";
-import type { RouteRegistry } from "../../../lib/http/index.ts";
+import type { RouteModule } from "../route-module.ts";
+
+/** A store of its own: the list reads the table, never the evaluator's refreshed copy. */
+export interface FlagListRouteDeps {
+  readonly store: FlagStore;
+}
 
 /** `GET /api/v2/flags`: every feature flag with its state and who changed it last. */
-export function flagListRoutes(store: FlagStore) {
-  return (registry: RouteRegistry): void => {
+export function flagListRoutes(deps: FlagListRouteDeps): RouteModule {
+  const { store } = deps;
+  return (registry) => {
     registry.add({
       method: "get",
       path: "/api/v2/flags",

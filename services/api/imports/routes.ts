@@ -6,8 +6,9 @@ import type { AppEnv, RouteRegistry } from "../../../lib/http/index.ts";
 import { principalOf } from "../../../lib/http/index.ts";
 import { IMPORT_JOB_STATUS, failedRowLine, failedRows, getJob, listErrors, loadRowSchema, templateCsv } from "../../../lib/imports/index.ts";
 import type { ImportJobRow } from "../../../lib/imports/index.ts";
-import { acceptUpload } from "./imports-upload.ts";
-import type { UploadDeps } from "./imports-upload.ts";
+import { acceptUpload } from "./upload.ts";
+import type { RouteModule } from "../route-module.ts";
+import type { UploadDeps } from "./upload.ts";
 
 const IMPORTERS = ["super_admin", "brand_admin"] as const;
 type Params = { body: undefined; query: Record<string, unknown>; params: { id: string } };
@@ -18,8 +19,9 @@ export interface ImportRouteDeps extends UploadDeps {
 }
 
 /** `/api/v1/imports`: upload a product-model CSV (dry run or commit) and follow the job. */
-export async function importRoutes(deps: ImportRouteDeps): Promise<(registry: RouteRegistry) => void> {
-  const rowSchema = await loadRowSchema();
+export function importRoutes(deps: ImportRouteDeps): RouteModule {
+  // Read on the first request for it and kept for this module's life.
+  let rowSchema: Promise<string> | undefined;
   return (registry) => {
     registry.add({
       method: "get",
@@ -39,7 +41,10 @@ export async function importRoutes(deps: ImportRouteDeps): Promise<(registry: Ro
       tags: ["imports"],
       roles: IMPORTERS,
       responses: { 200: { description: "A JSON Schema (draft 2020-12)", contentType: "application/schema+json" } },
-      handler: (c) => c.body(JSON.stringify(rowSchema), 200, { "content-type": "application/schema+json" }),
+      handler: async (c) => {
+        rowSchema ??= loadRowSchema().then((schema) => JSON.stringify(schema));
+        return c.body(await rowSchema, 200, { "content-type": "application/schema+json" });
+      },
     });
     addUpload(registry, deps);
     addReads(registry, deps);
